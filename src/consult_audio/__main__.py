@@ -1,0 +1,3 @@
+from consult_audio.cli import main
+
+main()
