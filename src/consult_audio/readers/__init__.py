@@ -10,7 +10,12 @@ from pathlib import Path
 
 from consult_audio.errors import InputError
 from consult_audio.model import Consultation, Role, Speaker, Utterance
-from consult_audio.readers.base import Segment, generic_speaker_name, speaker_from_filename
+from consult_audio.readers.base import (
+    Segment,
+    generic_speaker_name,
+    not_utf8,
+    speaker_from_filename,
+)
 from consult_audio.text import clean_tags
 
 __all__ = ["Segment", "load_consultation", "read_segments", "FORMATS", "TRANSCRIPT_SUFFIXES"]
@@ -55,8 +60,9 @@ def read_segments(path: Path) -> list[Segment]:
     except InputError:
         raise
     except UnicodeDecodeError as err:
-        raise InputError(path, f"not UTF-8 text ({err.reason} at byte {err.start}); "
-                               "save the file as UTF-8") from err
+        raise not_utf8(path, err) from err
+    except OSError as err:
+        raise InputError(path, f"cannot read the file: {err.strerror or err}") from err
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         raise InputError(path, f"malformed {FORMATS[suffix]} file: {err}") from err
     for seg in segments:
@@ -138,7 +144,9 @@ def build_utterances(segments: Iterable[Segment]) -> list[Utterance]:
     return out
 
 
-def _sort_by_role(utterances: list[Utterance], speakers: Mapping[str, Speaker]) -> tuple[Utterance, ...]:
+def _sort_by_role(
+    utterances: list[Utterance], speakers: Mapping[str, Speaker]
+) -> tuple[Utterance, ...]:
     # Stable sort by start time; on equal starts the clinician comes first.
     order = {Role.CLINICIAN: 0, Role.PATIENT: 1, Role.OTHER: 2}
     return tuple(sorted(utterances, key=lambda u: (u.start, order[speakers[u.speaker].role])))

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from consult_audio.errors import InputError
 from consult_audio.model import Word
 
 # Tier or voice names that say nothing about who speaks.
@@ -34,3 +35,34 @@ def speaker_from_filename(path: Path) -> str:
     ``doctor``."""
     stem = path.name.split(".")[0]
     return stem.rsplit("_", 1)[-1]
+
+
+# "Name: text": a name of 1-4 words, the first starting with a letter and the others with a capital,
+# a digit or "(" ("Dr. Smith", "Speaker 1", "Patient (Mrs Jones)"), then a colon and a space. The
+# capitals rule keeps a sentence such as "He said: stop" from reading as a speaker "He said".
+_PREFIX_RE = re.compile(
+    r"\s*([^\W\d_][\w'.&-]*(?:[ \t]+[A-Z0-9(][\w'.()&-]*){0,3})[ \t]*:(?:\s+|$)(.*)", re.S
+)
+
+
+def split_speaker_prefix(text: str) -> tuple[str, str] | None:
+    """``"Doctor: How are you?"`` -> ``("Doctor", "How are you?")``; ``None`` without a prefix."""
+    match = _PREFIX_RE.match(text)
+    if not match:
+        return None
+    return match.group(1), match.group(2).strip()
+
+
+def read_utf8(path: Path) -> str:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped); :class:`InputError` naming the file
+    when it is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise not_utf8(path, err) from err
+
+
+def not_utf8(path: Path | str, err: UnicodeDecodeError) -> InputError:
+    """The error for a file that is not UTF-8 text."""
+    return InputError(path, f"not UTF-8 text ({err.reason} at byte {err.start}); "
+                            "save the file as UTF-8")

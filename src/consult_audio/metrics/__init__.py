@@ -1,0 +1,1 @@
+"""Communication metrics: each a pure function of a consultation (plus rules)."""

@@ -1,0 +1,145 @@
+"""Clinician questions (open or closed, with tags) and patient questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from consult_audio.metrics.cues import normalise, strip_leading_markers
+from consult_audio.metrics.overlaps import char_time
+from consult_audio.model import Consultation, Event, Role, Utterance
+from consult_audio.rules import Match, Rules
+from consult_audio.text import sentences, tokens
+
+# Tags whose questions are open by the coding manual's conventions.
+_OPEN_TAGS = ("agenda", "expectations", "ideas")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCoding:
+    is_question: bool
+    kind: str  # "open" | "closed" | ""
+    tags: tuple[str, ...]
+    why: Match | None
+
+
+def code_sentence(sentence: str, rules: Rules, *, greeting_allowed: bool) -> QuestionCoding:
+    """Decide whether one sentence is a question, and if so open or closed, with tags."""
+    core = strip_leading_markers(sentence, rules)
+    if not tokens(core):
+        return QuestionCoding(False, "", (), None)
+    asked = normalise(sentence).endswith("?")
+    if rules.patterns("questions", "not_question").search(core.rstrip("?")):
+        return QuestionCoding(False, "", (), None)
+    if greeting_allowed and rules.patterns("questions", "greeting").search(core.rstrip("?")):
+        return QuestionCoding(False, "", (), None)
+    if rules.patterns("questions", "request_not_question").search(core):
+        return QuestionCoding(False, "", (), None)
+    request = rules.patterns("questions", "request").search(core)
+    starts_like_question = rules.patterns("questions", "question_start").search(core)
+    if not (asked or request or (starts_like_question and _aux_question(core))):
+        return QuestionCoding(False, "", (), None)
+    tags = tuple(tag for tag, ps in rules.categories("questions", "tags").items() if ps.search(core))
+    kind, why = _open_or_closed(core, tags, request, rules)
+    return QuestionCoding(True, kind, tags, why)
+
+
+def _aux_question(core: str) -> bool:
+    """An auxiliary verb then a subject, e.g. ``are you aware of any triggers`` written without
+    a question mark. Wh-words alone do not count here (``what I'll do is...`` is a statement)."""
+    words = tokens(core)
+    return (len(words) >= 3 and words[0] in {
+        "do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "can", "could",
+        "will", "would", "any"} and words[1] in {
+        "you", "your", "it", "that", "this", "there", "the", "they", "he", "she", "anyone",
+        "anything", "anybody", "other", "problems", "pain", "blood"})
+
+
+def _open_or_closed(
+    core: str, tags: Sequence[str], request: Match | None, rules: Rules
+) -> tuple[str, Match]:
+    for tag in _OPEN_TAGS:
+        if tag in tags:
+            m = rules.patterns("questions", "tags", tag).search(core)
+            assert m is not None
+            return "open", m
+    m = rules.patterns("questions", "open").search(core)
+    if m:
+        return "open", m
+    if request:
+        m = rules.patterns("questions", "request_open").search(core)
+        return ("open", m) if m else ("closed", request)
+    m = rules.patterns("questions", "closed_wh").search(core)
+    if m:
+        return "closed", m
+    m = rules.patterns("questions", "open_wh").search(core)
+    if m:
+        return "open", m
+    return "closed", Match("questions.default_closed", " ".join(tokens(core)[:2]))
+
+
+def opening_question_index(c: Consultation, rules: Rules) -> int | None:
+    """Index of the clinician's opening question ("How can I help?"), if there is one in the
+    first third of the consultation."""
+    ps = rules.patterns("questions", "opening_question")
+    for i, u in enumerate(c.utterances):
+        if u.start > c.duration / 3:
+            break
+        if c.role_of(u.speaker) == Role.CLINICIAN and ps.search(normalise(u.text)):
+            return i
+    return None
+
+
+def _sentences_of(c: Consultation, role: Role) -> Iterator[tuple[int, Utterance, int, int, str]]:
+    for i, u in enumerate(c.utterances):
+        if c.role_of(u.speaker) == role:
+            for start, end, sentence in sentences(u.text):
+                yield i, u, start, end, sentence
+
+
+def find_questions(c: Consultation, rules: Rules) -> list[Event]:
+    """Clinician question events, one per question sentence, in order."""
+    opening = opening_question_index(c, rules)
+    greeting_until = c.utterances[opening].start if opening is not None else 30.0
+    events = []
+    for i, u, start, end, sentence in _sentences_of(c, Role.CLINICIAN):
+        coding = code_sentence(sentence, rules, greeting_allowed=u.start < greeting_until)
+        if not coding.is_question:
+            continue
+        events.append(Event(
+            type="question",
+            start_s=char_time(u, start) if start else u.start,
+            end_s=char_time(u, end),
+            role=str(Role.CLINICIAN),
+            text=sentence,
+            label=coding.kind,
+            speaker=u.speaker,
+            utterance=i,
+            tags=coding.tags,
+            evidence=coding.why.evidence() if coding.why else {},
+        ))
+    return events
+
+
+def find_patient_questions(c: Consultation, rules: Rules) -> list[Event]:
+    """Questions the patient asks (sentences ending in ``?`` that are not backchannels,
+    greetings or requests to repeat)."""
+    events = []
+    for i, u, start, end, sentence in _sentences_of(c, Role.PATIENT):
+        if not sentence.endswith("?"):
+            continue
+        coding = code_sentence(sentence, rules, greeting_allowed=True)
+        if not coding.is_question:
+            continue
+        events.append(Event(
+            type="patient_question",
+            start_s=char_time(u, start) if start else u.start,
+            end_s=char_time(u, end),
+            role=str(Role.PATIENT),
+            text=sentence,
+            label=coding.kind,
+            speaker=u.speaker,
+            utterance=i,
+            evidence={"rule": "ends with '?'"},
+        ))
+    return events

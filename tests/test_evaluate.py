@@ -1,0 +1,285 @@
+"""Unit tests of the pure scoring functions in scripts/evaluate.py (no data, no models)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("evaluate_script", _SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+ev = _load()
+Q = ev.Question
+
+
+# --- kappa ---------------------------------------------------------------------------------------
+
+
+def test_kappa_identical_labels_is_one():
+    labels = ["open", "closed", "closed", "open", "closed"]
+    assert ev.cohen_kappa(labels, labels) == pytest.approx(1.0)
+
+
+def test_kappa_single_label_throughout_counts_as_agreement():
+    assert ev.cohen_kappa(["closed"] * 4, ["closed"] * 4) == 1.0
+
+
+def test_kappa_hand_computed():
+    # 2x2 table: yes/yes 20, yes/no 5, no/yes 10, no/no 15 (N = 50).
+    # p_o = 35/50 = 0.7; p_e = 0.5 * 0.6 + 0.5 * 0.4 = 0.5; kappa = (0.7 - 0.5) / 0.5 = 0.4
+    a = ["yes"] * 25 + ["no"] * 25
+    b = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
+    assert ev.cohen_kappa(a, b) == pytest.approx(0.4)
+
+
+def test_kappa_systematic_disagreement_is_negative():
+    assert ev.cohen_kappa(["a", "b", "a", "b"], ["b", "a", "b", "a"]) == pytest.approx(-1.0)
+
+
+def test_kappa_empty_and_unequal():
+    assert ev.cohen_kappa([], []) is None
+    with pytest.raises(ValueError):
+        ev.cohen_kappa(["a"], [])
+
+
+# --- precision, recall, F1 -----------------------------------------------------------------------
+
+
+def test_prf():
+    p, r, f = ev.prf(3, 1, 2)
+    assert (p, r) == (pytest.approx(0.75), pytest.approx(0.6))
+    assert f == pytest.approx(2 * 0.75 * 0.6 / (0.75 + 0.6))
+    assert ev.prf(0, 0, 0) == (None, None, None)
+    assert ev.prf(0, 0, 4) == (None, 0.0, 0.0)
+
+
+# --- overlaps ------------------------------------------------------------------------------------
+
+
+PRED = {0: "backchannel", 1: "backchannel", 2: "interruption", 3: "other", 4: "interruption",
+        5: "other"}
+GOLD_A = {0: "backchannel", 1: "other", 2: "other", 3: "interruption", 4: "interruption",
+          5: "backchannel"}
+GOLD_B = {0: "other", 1: "other", 2: "interruption", 3: "interruption", 4: "interruption",
+          5: "backchannel"}
+
+
+def test_lenient_counts_literal_example():
+    # backchannel: o0 in A -> tp; o1 in neither -> fp; o5 in both, not predicted -> fn
+    bc = ev.lenient_counts(PRED, GOLD_A, GOLD_B, "backchannel")
+    assert (bc.tp, bc.fp, bc.fn) == (1, 1, 1)
+    # interruption: o2 in B only -> tp; o4 -> tp; o3 in both, not predicted -> fn
+    it = ev.lenient_counts(PRED, GOLD_A, GOLD_B, "interruption")
+    assert (it.tp, it.fp, it.fn) == (2, 0, 1)
+    assert it.as_dict()["f1"] == pytest.approx(2 * 2 / (2 * 2 + 0 + 1))
+
+
+def test_lenient_miss_only_where_both_codings_agree():
+    # an interruption in one coding only is not missed
+    c = ev.lenient_counts({0: "other"}, {0: "interruption"}, {0: "other"}, "interruption")
+    assert (c.tp, c.fp, c.fn) == (0, 0, 0)
+
+
+def test_strict_counts():
+    it = ev.strict_counts(PRED, GOLD_A, "interruption")
+    assert (it.tp, it.fp, it.fn) == (1, 1, 1)  # o4 / o2 / o3
+    bc = ev.strict_counts(PRED, GOLD_B, "backchannel")
+    assert (bc.tp, bc.fp, bc.fn) == (0, 2, 1)
+
+
+def test_counts_add():
+    total = ev.Counts(1, 2, 3) + ev.Counts(4, 5, 6)
+    assert (total.tp, total.fp, total.fn) == (5, 7, 9)
+
+
+def test_overlap_pairs_follow_format_md():
+    utts = [
+        (0.0, 5.0, "doctor"),
+        (1.0, 1.5, "patient"),  # inside 0 -> (0, 1)
+        (4.0, 8.0, "patient"),  # -> (0, 2); same speaker as 1 -> no (1, 2)
+        (4.9995, 6.0, "patient"),  # shares 0.5 ms with 0: ignored
+    ]
+    assert ev.overlap_pairs(utts) == [(0, 1), (0, 2)]
+    assert ev.overlap_pairs(utts, min_overlap=0.0) == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_overlap_pairs_stop_at_first_later_start():
+    # b starts exactly at a's end: no pair, and the walk stops there
+    utts = [(0.0, 2.0, "doctor"), (2.0, 3.0, "patient"), (2.5, 4.0, "doctor")]
+    assert ev.overlap_pairs(utts) == [(1, 2)]
+
+
+# --- question matching ---------------------------------------------------------------------------
+
+
+def test_tokens_drop_tags_and_case():
+    assert ev.tokens("<UNSURE>Any</UNSURE> PAIN? <UNIN/>") == {"any", "pain"}
+    assert ev.tokens("What’d you mean?") == {"what'd", "you", "mean"}
+
+
+def test_text_overlap_containment():
+    long = "Um, and and when you say diarrhea, what'd you mean by diarrhea?"
+    assert ev.text_overlap("what'd you mean by diarrhea?", long) == pytest.approx(1.0)
+    assert ev.text_overlap(long, "what'd you mean by diarrhea?") == pytest.approx(1.0)
+    assert ev.text_overlap("Do you smoke?", "How long has it been going on?") == 0.0
+    assert ev.text_overlap("", "anything") == 0.0
+
+
+def test_text_overlap_needs_two_shared_tokens():
+    assert ev.text_overlap("Okay, and do you smoke?", "Okay so, any allergies?") == 0.0
+    assert ev.text_overlap("Okay?", "Okay, and do you smoke?") == 1.0
+
+
+def test_match_questions_clause_inside_sentence():
+    pred = [Q(3, "Um, and and when you say diarrhea, what'd you mean by diarrhea?", "open")]
+    gold = [Q(3, "what'd you mean by diarrhea?", "open")]
+    assert ev.match_questions(pred, gold) == [(0, 0)]
+
+
+def test_match_questions_same_utterance_only():
+    pred = [Q(4, "Do you smoke?", "closed")]
+    gold = [Q(5, "Do you smoke?", "closed")]
+    assert ev.match_questions(pred, gold) == []
+
+
+def test_match_questions_one_to_one_best_first():
+    pred = [
+        Q(3, "Do you mean you're going to the toilet more often?", "closed"),
+        Q(3, "Or are your stools more loose?", "closed"),
+    ]
+    gold = [
+        Q(3, "Or are your stools more loose?", "closed"),
+        Q(3, "<UNSURE>Do</UNSURE> you mean you're going to the toilet more often?", "closed"),
+        Q(3, "Any blood?", "closed"),
+    ]
+    assert ev.match_questions(pred, gold) == [(0, 1), (1, 0)]
+
+
+def test_match_questions_greedy_prefers_exact_over_contained():
+    # both gold clauses are contained in the long prediction; the exact short prediction takes
+    # its own clause, the long one the other
+    pred = [Q(1, "Does it hurt when you walk? Or when you sit?", "closed"),
+            Q(1, "Or when you sit?", "closed")]
+    gold = [Q(1, "Does it hurt when you walk?", "closed"), Q(1, "Or when you sit?", "closed")]
+    assert ev.match_questions(pred, gold) == [(0, 0), (1, 1)]
+
+
+# --- codings and comparison ----------------------------------------------------------------------
+
+
+GOLD_JSON = {
+    "id": "x",
+    "questions": [{"u": 0, "text": "How can I help?", "type": "open", "tags": []},
+                  {"u": 2, "text": "Anything else?", "type": "open", "tags": ["agenda"]}],
+    "psychosocial": [{"u": 3, "by": "patient", "category": "emotion"},
+                     {"u": 1, "by": "patient", "category": "work"}],
+    "overlaps": [{"o": 0, "type": "backchannel", "by": "patient", "successful": None},
+                 {"o": 1, "type": "interruption", "by": "clinician", "successful": True}],
+    "opening_statement": {"u_start": 1, "u_end": 1, "completed": True},
+    "expectations_elicited_u": None, "agenda_elicited_u": 2,
+    "empathy_u": [], "summary_u": [4], "options_offered_u": [], "preference_asked_u": [],
+}
+STARTS = [0.0, 3.0, 10.0, 20.0, 30.0]
+
+
+def test_coding_from_gold():
+    c = ev.coding_from_gold(GOLD_JSON, STARTS)
+    assert c.first_psychosocial_s == 3.0  # lowest u, not the first listed
+    assert c.overlaps == {0: "backchannel", 1: "interruption"}
+    assert c.habits["agenda"] == (2,) and c.habits["expectations"] == ()
+    assert c.opening == ev.Opening(1, 1, True)
+    assert c.questions[1].tags == ("agenda",)
+
+
+def _event(type_, *, utterance=None, label="", role="clinician", text="", tags=(), pair=None):
+    evidence = {"pair": pair} if pair is not None else {}
+    return SimpleNamespace(type=type_, start_s=0.0, end_s=0.0, role=role, text=text, label=label,
+                           utterance=utterance, tags=tags, evidence=evidence)
+
+
+def _result(events, *, first_s=3.0, opening=(1, 1, True)):
+    os_ = SimpleNamespace(found=opening is not None,
+                          first_utterance=opening[0] if opening else None,
+                          last_utterance=opening[1] if opening else None,
+                          completed=opening[2] if opening else None)
+    metrics = SimpleNamespace(opening_statement=os_, psychosocial=SimpleNamespace(first_s=first_s))
+    return SimpleNamespace(events=tuple(events), metrics=metrics)
+
+
+def test_coding_from_result_and_compare():
+    pairs = {(0, 1): 0, (1, 2): 1}
+    result = _result([
+        _event("question", utterance=0, label="open", text="How can I help?"),
+        _event("question", utterance=2, label="closed", text="Anything else?", tags=("agenda",)),
+        _event("question", utterance=3, label="closed", text="Do you smoke?"),
+        _event("question", utterance=1, label="closed", role="patient", text="Is it bad?"),
+        _event("backchannel", role="patient", pair=[0, 1]),
+        _event("overlap", pair=[1, 2]),
+        _event("summary", utterance=4),
+    ], first_s=14.0)
+    tool = ev.coding_from_result(result, pairs)
+    assert len(tool.questions) == 3  # the patient's question is not a clinician question
+    assert tool.overlaps == {0: "backchannel", 1: "other"}
+
+    cmp_ = ev.compare(tool, ev.coding_from_gold(GOLD_JSON, STARTS)).as_dict()
+    assert cmp_["questions"]["tp"] == 2 and cmp_["questions"]["fp"] == 1
+    assert cmp_["questions"]["fn"] == 0
+    assert cmp_["open_closed"]["accuracy"] == pytest.approx(0.5)
+    assert cmp_["tags"]["agenda"] == {"both": 1, "pred_only": 0, "ref_only": 0}
+    assert cmp_["backchannel"]["f1"] == pytest.approx(1.0)
+    assert cmp_["interruption"]["fn"] == 1
+    assert cmp_["first_psychosocial"]["mean_abs_error_s"] == pytest.approx(11.0)
+    assert cmp_["first_psychosocial"]["within_15s"] == 1
+    assert cmp_["opening_statement"]["start_agree"] == 1
+    assert cmp_["habits"]["agenda"] == {"agree": 0, "pred_present": 0, "ref_present": 1}
+    assert cmp_["habits"]["summary"]["agree"] == 1
+
+
+def test_coding_from_result_rejects_unknown_or_repeated_pair():
+    with pytest.raises(ev.EvaluationError):
+        ev.coding_from_result(_result([_event("overlap", pair=[5, 6])]), {(0, 1): 0})
+    twice = [_event("overlap", pair=[0, 1]), _event("backchannel", pair=[0, 1])]
+    with pytest.raises(ev.EvaluationError):
+        ev.coding_from_result(_result(twice), {(0, 1): 0})
+
+
+def test_within_tolerance():
+    assert ev.within(10.0, 24.0, 15.0)
+    assert not ev.within(10.0, 26.0, 15.0)
+    assert ev.within(None, None, 15.0)
+    assert not ev.within(None, 3.0, 15.0)
+
+
+def test_totals_add_micro_averaged():
+    a = ev.Comparison(consultations=1, questions=ev.Counts(1, 0, 1),
+                      open_closed=[("open", "open")], psych_within={15.0: 1})
+    b = ev.Comparison(consultations=1, questions=ev.Counts(3, 1, 0),
+                      open_closed=[("closed", "open")], psych_within={15.0: 0})
+    d = sum([a, b], ev.Comparison()).as_dict()
+    assert d["consultations"] == 2
+    assert d["questions"]["precision"] == pytest.approx(4 / 5)
+    assert d["open_closed"]["accuracy"] == pytest.approx(0.5)
+    assert d["first_psychosocial"]["within_15s"] == 1
+
+
+# --- CLI -----------------------------------------------------------------------------------------
+
+
+def test_cli_exits_2_without_data_folders(tmp_path):
+    result = CliRunner().invoke(ev.main, [str(tmp_path)])
+    assert result.exit_code == 2
+    assert "primock57/transcripts" in result.output
