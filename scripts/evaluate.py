@@ -76,6 +76,9 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Opening:
+    """The opening statement: its first (patient) utterance, the clinician utterance that ended
+    it (``None``: not ended, or not known) and whether the patient completed it."""
+
     u_start: int | None
     u_end: int | None
     completed: bool | None
@@ -146,9 +149,25 @@ def coding_from_result(result: Any, pair_index: Mapping[tuple[int, int], int]) -
             habits[e.type].append(int(e.utterance))
     m = result.metrics
     os_ = m.opening_statement
-    opening = Opening(os_.first_utterance, os_.last_utterance, os_.completed) if os_.found else None
+    opening = None
+    if os_.found:
+        ender = _ender_index(getattr(result, "consultation", None), os_.last_utterance,
+                             os_.ended_by)
+        opening = Opening(os_.first_utterance, ender, os_.completed)
     return Coding(tuple(questions), overlaps, m.psychosocial.first_s, opening,
                   {h: tuple(v) for h, v in habits.items()})
+
+
+def _ender_index(c: Any, last: int | None, ended_by: str | None) -> int | None:
+    # The gold's u_end is the clinician utterance that ends the opening statement; the library
+    # reports the patient's last utterance and the ender's text, so find the ender after it (only
+    # encouragers and tag-only clinician utterances lie between the two).
+    if c is None or last is None or ended_by is None:
+        return None
+    for k in range(last + 1, len(c.utterances)):
+        if c.utterances[k].text == ended_by and c.role_of(c.utterances[k].speaker) == "clinician":
+            return k
+    return None
 
 
 # --- pure scoring --------------------------------------------------------------------------------
@@ -570,8 +589,8 @@ def report(results: Sequence[ConsultationResult], console: Any) -> dict[str, Any
     console.print(t1)
     console.print("len = lenient, against both codings (see below)\n")
     console.print(t2)
-    console.print("opening u: first-last utterance of the patient's opening statement, "
-                  "(i) = interrupted\n")
+    console.print("opening u: first utterance of the patient's opening statement - the clinician "
+                  "utterance that ended it, (i) = interrupted\n")
 
     # summary
     t = Table(title=f"Totals over {n} consultations (micro-averaged)", box=box.SIMPLE_HEAD)
@@ -606,7 +625,8 @@ def report(results: Sequence[ConsultationResult], console: Any) -> dict[str, Any
     row("opening completed/interrupted agree",
         lambda d: f"{d['opening_statement']['completed_agree']}/{n}")
     row("opening start utterance agree", lambda d: f"{d['opening_statement']['start_agree']}/{n}")
-    row("opening end utterance agree", lambda d: f"{d['opening_statement']['end_agree']}/{n}")
+    row("opening ending clinician utterance agree",
+        lambda d: f"{d['opening_statement']['end_agree']}/{n}")
     console.print(t)
     console.print("first psychosocial: 'within' counts a consultation where neither coding has "
                   "psychosocial content as agreeing; MAE is over those where both have a time\n")

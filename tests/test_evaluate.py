@@ -211,13 +211,23 @@ def _event(type_, *, utterance=None, label="", role="clinician", text="", tags=(
                            utterance=utterance, tags=tags, evidence=evidence)
 
 
-def _result(events, *, first_s=3.0, opening=(1, 1, True)):
+# speaker, text of utterances 0-4
+UTTS = [("doc", "How can I help?"), ("pat", "My back hurts."), ("doc", "Mhm."),
+        ("doc", "Anything else?"), ("pat", "No.")]
+CONSULTATION = SimpleNamespace(
+    utterances=[SimpleNamespace(speaker=s, text=t) for s, t in UTTS],
+    role_of=lambda speaker: {"doc": "clinician", "pat": "patient"}[speaker],
+)
+
+
+def _result(events, *, first_s=3.0, opening=(1, 1, True), ended_by="Anything else?"):
     os_ = SimpleNamespace(found=opening is not None,
                           first_utterance=opening[0] if opening else None,
                           last_utterance=opening[1] if opening else None,
-                          completed=opening[2] if opening else None)
+                          completed=opening[2] if opening else None,
+                          ended_by=ended_by)
     metrics = SimpleNamespace(opening_statement=os_, psychosocial=SimpleNamespace(first_s=first_s))
-    return SimpleNamespace(events=tuple(events), metrics=metrics)
+    return SimpleNamespace(events=tuple(events), metrics=metrics, consultation=CONSULTATION)
 
 
 def test_coding_from_result_and_compare():
@@ -234,6 +244,8 @@ def test_coding_from_result_and_compare():
     tool = ev.coding_from_result(result, pairs)
     assert len(tool.questions) == 3  # the patient's question is not a clinician question
     assert tool.overlaps == {0: "backchannel", 1: "other"}
+    # the ender is the clinician utterance after the encourager at u2
+    assert tool.opening == ev.Opening(1, 3, True)
 
     cmp_ = ev.compare(tool, ev.coding_from_gold(GOLD_JSON, STARTS)).as_dict()
     assert cmp_["questions"]["tp"] == 2 and cmp_["questions"]["fp"] == 1
@@ -245,8 +257,15 @@ def test_coding_from_result_and_compare():
     assert cmp_["first_psychosocial"]["mean_abs_error_s"] == pytest.approx(11.0)
     assert cmp_["first_psychosocial"]["within_15s"] == 1
     assert cmp_["opening_statement"]["start_agree"] == 1
+    assert cmp_["opening_statement"]["end_agree"] == 0  # gold: u_end 1
     assert cmp_["habits"]["agenda"] == {"agree": 0, "pred_present": 0, "ref_present": 1}
     assert cmp_["habits"]["summary"]["agree"] == 1
+
+
+def test_opening_without_ender():
+    tool = ev.coding_from_result(_result([], ended_by=None), {})
+    assert tool.opening == ev.Opening(1, None, True)
+    assert ev.coding_from_result(_result([], opening=None), {}).opening is None
 
 
 def test_coding_from_result_rejects_unknown_or_repeated_pair():

@@ -224,6 +224,19 @@ def test_plaintext_timestamps(tmp_path: Path) -> None:
                                              120, 121.2, 121.2, 122.4])
 
 
+@pytest.mark.parametrize(("line", "start", "end"), [
+    ("(1:02) Doctor: hi", 62.0, 62.4),
+    ("1:02:03,5 Doctor: hi", 3723.5, 3723.9),
+    ("[00:00:01 --> 00:00:02.5] Doctor: hi", 1.0, 2.5),
+    ("Doctor: [0:07] hi", 7.0, 7.4),
+    ("Doctor: hi", 0.0, 0.4),
+])
+def test_plaintext_time_forms(tmp_path: Path, line: str, start: float, end: float) -> None:
+    segments = read_segments(write(tmp_path / "t.txt", line + "\n"))
+    assert [(s.speaker, s.text) for s in segments] == [("Doctor", "hi")]
+    assert times(segments) == pytest.approx([start, end])
+
+
 def test_plaintext_without_speakers(tmp_path: Path) -> None:
     path = write(tmp_path / "notes.txt", "just some notes\nwithout speakers\n")
     with pytest.raises(InputError, match=r"notes\.txt: no 'Name: text' lines"):
@@ -280,6 +293,17 @@ def test_rttm_with_tsv(tmp_path: Path) -> None:
     write(tmp_path / "c7.words.tsv",
           "start\tend\tword\n" + "".join(f"{s}\t{e}\t{w}\n" for w, s, e in WORDS))
     assert texts(read_segments(rttm)) == EXPECTED_RTTM
+
+
+def test_rttm_tie_goes_to_nearest_midpoint(tmp_path: Path) -> None:
+    rttm = write(tmp_path / "ov.rttm", (
+        "SPEAKER ov 1 0.0 4.0 <NA> <NA> A <NA> <NA>\n"
+        "SPEAKER ov 1 1.0 1.5 <NA> <NA> B <NA> <NA>\n"
+    ))
+    # both words lie inside both turns: each goes to the turn whose middle (2.0 / 1.75) is nearer
+    write(tmp_path / "ov.words.json", json.dumps([
+        {"word": "yes", "start": 1.0, "end": 1.2}, {"word": "right", "start": 2.0, "end": 2.4}]))
+    assert [s.text for s in read_segments(rttm)] == ["right", "yes"]
 
 
 def test_rttm_without_words(tmp_path: Path) -> None:

@@ -9,20 +9,28 @@ from collections.abc import Sequence
 from consult_audio.metrics.cues import content_words, is_backchannel_text, normalise
 from consult_audio.metrics.timeline import total
 from consult_audio.model import Consultation, Event, Psychosocial, Role
-from consult_audio.rules import Match, Rules
+from consult_audio.rules import Match, PatternSet, Rules
 
 
-def without_excluded(text: str, rules: Rules) -> str:
+def without_excluded(text: str, patterns: PatternSet) -> str:
     """The text with biomedical uses of psychosocial words blanked out (family history, "the
-    tablets will work"...), so the rest of the utterance can still count."""
-    for pattern in rules.patterns("psychosocial", "exclude").patterns:
-        text = pattern.sub(" ", text)
-    return text
+    tablets will work"...), so the rest of the utterance can still count. All patterns are
+    matched on the original text, so one exclusion cannot hide another's context."""
+    spans = [m.span() for p in patterns.patterns for m in p.finditer(text)]
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
 
 
-def code_utterance(text: str, rules: Rules) -> tuple[str, Match] | None:
-    """The first psychosocial category whose cues appear in ``text``, with the match."""
-    cleaned = without_excluded(normalise(text), rules)
+def code_utterance(text: str, rules: Rules, *, role: Role = Role.PATIENT) -> tuple[str, Match] | None:
+    """The first psychosocial category whose cues appear in ``text``, with the match.
+
+    The clinician's own clinical reasoning ("I'm not worried it's...") is not the patient's
+    emotion: ``psychosocial.exclude_clinician`` removes it from clinician utterances."""
+    cleaned = without_excluded(normalise(text), rules.patterns("psychosocial", "exclude"))
+    if role == Role.CLINICIAN:
+        cleaned = without_excluded(cleaned, rules.patterns("psychosocial", "exclude_clinician"))
     for category, ps in rules.categories("psychosocial", "categories").items():
         m = ps.search(cleaned)
         if m:
@@ -38,7 +46,7 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
     max_answer = rules.timing("short_answer_max_words")
     for i, u in enumerate(c.utterances):
         role = c.role_of(u.speaker)
-        coded = code_utterance(u.text, rules)
+        coded = code_utterance(u.text, rules, role=role)
         if coded:
             category, m = coded
             events.append(_event(c, i, category, m.evidence()))

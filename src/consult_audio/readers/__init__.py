@@ -97,21 +97,21 @@ def load_consultation(
     """
     if not paths:
         raise InputError("(no input)", "no transcript file given")
-    paths = [Path(p) for p in paths]
+    files = [Path(p) for p in paths]
     segments: list[Segment] = []
-    for path in paths:
+    for path in files:
         file_segments = read_segments(path)
         for seg in file_segments:
             speaker = seg.speaker
             if not speaker or generic_speaker_name(speaker):
-                speaker = speaker_from_filename(path) if len(paths) > 1 or not speaker else speaker
+                speaker = speaker_from_filename(path) if len(files) > 1 or not speaker else speaker
             segments.append(Segment(speaker, seg.start, seg.end, seg.text, seg.words))
     utterances = build_utterances(segments)
     if not utterances:
-        raise InputError(", ".join(map(str, paths)), "no speech: the transcript has no text")
+        raise InputError(", ".join(map(str, files)), "no speech: the transcript has no text")
     labels = list(dict.fromkeys(u.speaker for u in utterances))
     if len(labels) < 2:
-        raise InputError(", ".join(map(str, paths)),
+        raise InputError(", ".join(map(str, files)),
                          f"only one speaker ({labels[0]!r}); a consultation needs the clinician "
                          "and the patient. Give one file per speaker, or label each line "
                          "with its speaker")
@@ -124,11 +124,11 @@ def load_consultation(
     ordered = _sort_by_role(utterances, speakers)
     duration = max(u.end for u in ordered)
     return Consultation(
-        id=consultation_id or default_id(paths),
+        id=consultation_id or default_id(files),
         duration=duration,
         speakers=tuple(speakers[label] for label in labels),
         utterances=ordered,
-        sources=tuple(str(p) for p in paths),
+        sources=tuple(str(p) for p in files),
     )
 
 

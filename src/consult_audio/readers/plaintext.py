@@ -82,8 +82,9 @@ def _parse_line(path: Path, number: int, line: str) -> _Turn | None:
     """The turn this line starts (speaker ``""``: the previous speaker's), or ``None`` for a
     continuation line. A bare leading time counts only before a name ("10:30 suits me" is text)."""
     if heading := _HEADING_RE.match(line):
-        start, end = _times(path, number, heading.groups()[1:])
-        return _Turn(heading.group(1), start, end)
+        return _Turn(heading.group(1), *_times(path, number, heading.groups()[1:]))
+    start: float | None
+    end: float | None
     leading = _LEADING_RE.match(line)
     rest = line[leading.end():] if leading else line
     prefix = split_speaker_prefix(rest)

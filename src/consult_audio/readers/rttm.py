@@ -115,7 +115,7 @@ def _read_words(path: Path) -> list[Word]:
 
 def _tsv_words(path: Path, header: list[str], rows: list[list[str]]) -> list[Word]:
     col = {name: i for i, name in enumerate(header)}
-    text_col = col.get("word", col.get("text"))
+    text_col = col["word"] if "word" in col else col["text"]
     prob_col = col.get("probability", col.get("conf"))
     words = []
     for number, row in enumerate(rows, 2):
