@@ -225,6 +225,7 @@ class OpeningStatement:
     ended_by: str | None
     first_utterance: int | None = None
     last_utterance: int | None = None
+    ended_by_utterance: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,8 @@ def is_backchannel_text(text: str, rules: Rules) -> bool:
     ``sure``...) and there are at most ``backchannel_max_words`` distinct-purpose words.
 
     Repeated tokens count once (``yeah yeah yeah``)."""
-    words = tokens(text)
+    fillers = rules.words("fillers")
+    words = [w for w in tokens(text) if w not in fillers]
     if not words:
         return False
     allowed = rules.words("backchannel", "tokens")
@@ -74,7 +75,8 @@ def is_encourager(text: str, rules: Rules) -> bool:
 
 def is_repeat(listener: Utterance, speaker: Utterance, rules: Rules) -> bool:
     """The listener repeats words of the speaker (``some ringing in your ear``)."""
-    words = content_words(listener.text, rules)
+    acknowledgements = rules.words("backchannel", "tokens")
+    words = [w for w in content_words(listener.text, rules) if w not in acknowledgements]
     if not words or len(words) > rules.timing("backchannel_max_repeat_words"):
         return False
     said = set(content_words(speaker.text, rules))
@@ -82,5 +84,6 @@ def is_repeat(listener: Utterance, speaker: Utterance, rules: Rules) -> bool:
 
 
 def is_tag_only(utterance: Utterance) -> bool:
-    """Only transcription tags (``<UNIN/>``): speech whose words are unknown."""
-    return not tokens(utterance.text)
+    """No intelligible word: only transcription tags (``<UNIN/>``) or single letters (``K. O``),
+    speech whose words are unknown."""
+    return not any(len(t) > 1 or t in {"i", "a"} for t in tokens(utterance.text))

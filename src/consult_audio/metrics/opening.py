@@ -9,6 +9,7 @@ from consult_audio.metrics.cues import (
     is_backchannel_text,
     is_encourager,
     is_tag_only,
+    normalise,
 )
 from consult_audio.metrics.questions import opening_question_index
 from consult_audio.model import Consultation, Event, OpeningStatement, Role
@@ -30,12 +31,16 @@ def opening_statement(c: Consultation, overlaps: Sequence[Event], rules: Rules) 
     opening = opening_question_index(c, rules)
     min_words = 1 if opening is not None else int(rules.timing("opening_min_words"))
     start_from = opening if opening is not None else 0
+    greeting = rules.words("questions", "greeting_words")
+    greeting_pattern = rules.patterns("questions", "greeting")
     first = None
     for j in range(start_from, len(utts)):
         u = utts[j]
+        words = content_words(u.text, rules)
+        if greeting_pattern.search(normalise(u.text)):
+            words = [w for w in words if w not in greeting]
         if (c.role_of(u.speaker) == Role.PATIENT and not is_tag_only(u)
-                and not is_backchannel_text(u.text, rules)
-                and len(content_words(u.text, rules)) >= min_words):
+                and not is_backchannel_text(u.text, rules) and len(words) >= min_words):
             first = j
             break
     if first is None:
@@ -67,4 +72,5 @@ def opening_statement(c: Consultation, overlaps: Sequence[Event], rules: Rules) 
         ended_by=utts[ender].text if ender is not None else None,
         first_utterance=first,
         last_utterance=last,
+        ended_by_utterance=ender,
     )

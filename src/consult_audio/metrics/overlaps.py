@@ -17,16 +17,18 @@ from consult_audio.metrics.cues import (
     is_backchannel_text,
     is_repeat,
     is_tag_only,
+    normalise,
 )
 from consult_audio.model import Consultation, Event, Interruptions, Utterance
 from consult_audio.rules import Rules
 from consult_audio.text import sentences
 
-# Words after which a speaker cannot have finished (a cut-off, not a completion point).
-_TRAILING = frozenset(
-    ["and", "but", "so", "or", "because", "cause", "'cause", "um", "uh", "er", "erm", "the", "a", "an", "to", "of", "if", "that", "is", "it", "with", "for", "like", "then", "in", "on", "at", "my", "your", "his", "her", "their", "our", "as", "when", "which", "what", "where", "who", "whether", "than"]
-)
 _TAG_AT_END = re.compile(r"<\s*(unin|inaudible_speech|inaudible|unintelligible)\s*/?>\s*$", re.I)
+_TAG_THEN_STOP = re.compile(
+    r"<\s*(unin|inaudible_speech|inaudible|unintelligible)\s*/?>\s*[.?!]\s*$", re.I)
+_TERMINAL = ".?!"
+# A sentence that stops on one of these before lost speech was cut off: "OK and <UNIN/>."
+_CONJUNCTIONS = frozenset({"and", "but", "so", "or", "because", "cause", "'cause", "then"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +66,42 @@ def char_time(u: Utterance, pos: int) -> float:
     return u.start + (min(pos, n) / n) * u.duration
 
 
-def ends_cut_off(u: Utterance) -> bool:
-    """True when the utterance stops where the speaker cannot have finished: no closing
-    punctuation, a trailing conjunction or article, or speech lost in a tag at the very end."""
+def ends_cut_off(u: Utterance, rules: Rules) -> bool:
+    """True when the utterance stops where the speaker cannot have finished: the transcript gives
+    no closing punctuation after its last words (trailing fillers such as "um" aside), or speech
+    lost in an unintelligible tag at the very end."""
     raw = (u.raw_text or u.text).strip()
     if _TAG_AT_END.search(raw):
         before = _TAG_AT_END.sub("", raw).rstrip()
-        if not before or before[-1] not in ".?!":
+        if not before or before[-1] not in _TERMINAL:
             return True
     text = u.text.rstrip()
+    stopped_after_tag = bool(_TAG_THEN_STOP.search(raw))
+    if stopped_after_tag:
+        text = text.rstrip(_TERMINAL + " ")
+    fillers = rules.words("fillers")
+    while text:
+        m = re.search(r"([A-Za-z']+)[\s,]*$", text)
+        if not m or m.group(1).lower() not in fillers:
+            break
+        text = text[: m.start()].rstrip(" ,")
     if not text:
         return False
-    if text[-1] not in ".?!":
-        return True
-    words = re.findall(r"[a-z']+", text.lower())
-    return bool(words) and words[-1] in _TRAILING
+    if stopped_after_tag:
+        last = re.findall(r"[a-z']+", text.lower())
+        return bool(last) and last[-1] in _CONJUNCTIONS
+    return text[-1] not in _TERMINAL
+
+
+def trailing_fragment_after_question(u: Utterance, rules: Rules) -> bool:
+    """The utterance's last complete sentence is a question and only a short fragment follows
+    ("...are you fit and well? Or, uh"): an answer here comes at a completion point."""
+    parts = sentences(u.text)
+    if len(parts) < 2:
+        return False
+    *_, (_, _, previous), (_, _, fragment) = parts
+    return previous.endswith("?") and fragment[-1] not in _TERMINAL and \
+        len(content_words(fragment, rules)) <= 2
 
 
 def last_sentence_before(u: Utterance, t: float) -> tuple[str, float] | None:
@@ -139,7 +162,13 @@ def _classify(utts: Sequence[Utterance], i: int, j: int, rules: Rules) -> tuple[
     remaining = a.end - b.start
     if remaining <= rules.timing("terminal_overlap_s"):
         return "overlap", "", f"terminal overlap ({remaining:.2f} s before the end)"
-    if ends_cut_off(a):
+    yielded = rules.patterns("backchannel", "yield").search(normalise(a.text))
+    if yielded:
+        return ("interruption", "successful",
+                f"substantive talk over the other speaker, who yields ({yielded.matched!r})")
+    if trailing_fragment_after_question(a, rules):
+        return "overlap", "", "answers a question; only a trailing fragment followed it"
+    if ends_cut_off(a, rules):
         successful = remaining <= rules.timing("interruption_successful_within_s")
         label = "successful" if successful else "unsuccessful"
         return ("interruption", label,

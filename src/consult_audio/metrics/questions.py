@@ -82,11 +82,16 @@ def opening_question_index(c: Consultation, rules: Rules) -> int | None:
     """Index of the clinician's opening question ("How can I help?"), if there is one in the
     first third of the consultation."""
     ps = rules.patterns("questions", "opening_question")
+    admin = rules.patterns("questions", "administrative")
     for i, u in enumerate(c.utterances):
         if u.start > c.duration / 3:
             break
-        if c.role_of(u.speaker) == Role.CLINICIAN and ps.search(normalise(u.text)):
-            return i
+        if c.role_of(u.speaker) != Role.CLINICIAN:
+            continue
+        text = normalise(u.text)
+        for _, _, sentence in sentences(text):
+            if ps.search(sentence) and not admin.search(sentence):
+                return i
     return None
 
 

@@ -1,0 +1,430 @@
+"""The ``consult-audio`` command line: parse options, call the library, map errors to exit codes.
+
+Exit codes: 0 success; 2 a usage error or a :class:`~consult_audio.errors.ConsultAudioError` (bad or
+missing input, bad rules file, an analysis file of another schema) or an operating-system error
+writing the outputs, reported as one ``error: ...`` line on stderr. Outputs are rendered in memory
+first and written all or nothing (:mod:`consult_audio.output`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from consult_audio import __version__, analysis
+from consult_audio.errors import ConsultAudioError, InputError, SchemaError
+from consult_audio.model import AnalysisResult, Role
+from consult_audio.output import text_from_writer, write_all
+from consult_audio.readers import TRANSCRIPT_SUFFIXES, load_consultation
+from consult_audio.roles import parse_role
+from consult_audio.rules import load_rules
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 2  # the exit code of usage errors, which click also uses
+# output format -> file name suffix after the consultation id
+OUTPUT_SUFFIXES = {"json": ".analysis.json", "md": ".report.md", "csv": ".metrics.csv"}
+ANALYSE_FORMATS = ("json", "md", "csv")
+REPORT_FORMATS = ("md", "csv")
+# letters, digits, "." "_" "-"; not starting with "." (no hidden files, no "." or "..")
+_SAFE_ID_RE = re.compile(r"(?!\.)[\w.-]+")
+HASH_CHUNK = 1 << 20  # bytes read at a time when hashing an input file
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+MAIN_EXAMPLES = """\b
+Examples:
+  consult-audio analyse examples/consultation.vtt --output-dir out/
+  consult-audio analyse day1_consultation01_doctor.TextGrid day1_consultation01_patient.TextGrid
+  consult-audio report out/consultation.analysis.json --format md
+"""
+
+ANALYSE_EXAMPLES = """\b
+Examples:
+  # one transcript with both speakers
+  consult-audio analyse examples/consultation.vtt --output-dir out/
+  # one file per speaker: the id is the common part of the names (day1_consultation01)
+  consult-audio analyse day1_consultation01_doctor.TextGrid day1_consultation01_patient.TextGrid
+  # say who is who, use edited rules, write only the JSON
+  consult-audio analyse visit.srt --id visit7 --role "Dr Lee=clinician" --role Sam=patient \\
+      --rules my-rules.json --format json
+"""
+
+ANALYSE_HELP = f"""Analyse the transcripts of ONE consultation (several files: one per speaker).
+
+Writes DIR/ID.analysis.json, DIR/ID.report.md and DIR/ID.metrics.csv. Transcript formats, by
+suffix: {", ".join(TRANSCRIPT_SUFFIXES)}.
+"""
+
+REPORT_EXAMPLES = """\b
+Examples:
+  consult-audio report out/consultation.analysis.json
+  consult-audio report out/consultation.analysis.json --format md --output-dir reports/
+"""
+
+
+class CliError(click.ClickException):
+    """A user-facing error: printed as one ``error: ...`` line, exit code 2, no traceback."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class _Group(click.Group):
+    """Turns the library's errors into :class:`CliError` at the command-line boundary."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConsultAudioError as err:
+            raise CliError(str(err)) from err
+        except OSError as err:
+            if err.errno == errno.EPIPE:  # stdout closed early (| head): click handles it
+                raise
+            raise CliError(_os_error_message(err)) from err
+
+
+def _os_error_message(err: OSError) -> str:
+    where = f"{err.filename}: " if err.filename else ""
+    return f"{where}{err.strerror or err}"
+
+
+# --- option parsing ------------------------------------------------------------------------------
+
+
+def _check_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not is_safe_id(value):
+        raise click.BadParameter(
+            f"{value!r} is not a safe file name; use letters, digits, '.', '_' and '-', "
+            "not starting with '.'")
+    return value
+
+
+def is_safe_id(value: str) -> bool:
+    """True when ``value`` can name output files: letters, digits, ``._-``, no leading ``.``."""
+    return bool(_SAFE_ID_RE.fullmatch(value))
+
+
+def _parse_roles(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, Role]:
+    roles: dict[str, Role] = {}
+    for value in values:
+        name, sep, role = value.rpartition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{value!r} is not NAME=ROLE; e.g. --role doctor=clinician --role Sam=patient")
+        try:
+            roles[name.strip()] = parse_role(role)
+        except ValueError as err:
+            raise click.BadParameter(f"{value!r}: {err}") from err
+    return roles
+
+
+def _format_parser(
+    choices: Sequence[str],
+) -> Callable[[click.Context, click.Parameter, str], tuple[str, ...]]:
+    def parse(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+        formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+        unknown = [f for f in formats if f not in choices]
+        if unknown or not formats:
+            raise click.BadParameter(
+                f"unknown format {', '.join(unknown) or '(none)'}; "
+                f"give a comma-separated list of {', '.join(choices)}")
+        return tuple(dict.fromkeys(formats))
+
+    return parse
+
+
+def format_option(choices: Sequence[str]) -> Callable[[F], F]:
+    """``--format``: a comma-separated subset of ``choices``, all of them by default."""
+    return click.option(
+        "--format", "formats", default=",".join(choices), show_default=True,
+        callback=_format_parser(choices), metavar="LIST",
+        help=f"Outputs to write, comma-separated: {', '.join(choices)}.")
+
+
+output_dir_option = click.option(
+    "--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+    show_default=True, help="Directory for the outputs, created if missing.")
+
+
+# --- the commands --------------------------------------------------------------------------------
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS, epilog=MAIN_EXAMPLES)
+@click.version_option(__version__, "--version", prog_name="consult-audio")
+@click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress or summary; print only the files written, and errors.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Communication feedback from recorded clinician-patient consultations.
+
+    Reads a consultation transcript (one file, or one file per speaker), measures talk time,
+    interruptions, the patient's opening statement, questions, psychosocial talk and the Four
+    Habits, and writes a JSON analysis, a Markdown report and a CSV of metrics. Nothing is sent
+    over the network.
+    """
+    if verbose and quiet:
+        raise click.UsageError("--verbose and --quiet cannot be used together")
+    _configure_logging(verbose=verbose, quiet=quiet)
+    ctx.obj = Ui(quiet=quiet)
+
+
+@main.command("analyse", epilog=ANALYSE_EXAMPLES, help=ANALYSE_HELP,
+              short_help="Analyse the transcripts of one consultation.")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(path_type=Path))
+@click.option("--id", "consultation_id", callback=_check_id,
+              help="Consultation id, used in the output file names "
+                   "[default: the common part of the input file names].")
+@click.option("--role", "roles", multiple=True, metavar="NAME=ROLE", callback=_parse_roles,
+              help="Role of a speaker: clinician, patient or other (repeatable). Speakers not "
+                   "named are assigned from their names, then from what they say.")
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rules file (JSON) replacing the packaged cue lexicons and patterns.")
+@output_dir_option
+@format_option(ANALYSE_FORMATS)
+@click.pass_obj
+def analyse_command(
+    ui: Ui,
+    paths: tuple[Path, ...],
+    consultation_id: str | None,
+    roles: dict[str, Role],
+    rules_path: Path | None,
+    output_dir: Path,
+    formats: tuple[str, ...],
+) -> None:
+    settings = {
+        "command": "analyse",
+        "id": consultation_id,
+        "roles": {name: str(role) for name, role in roles.items()},
+        "rules": str(rules_path) if rules_path else None,
+        "formats": list(formats),
+    }
+    log.debug("settings: %s", settings)
+    with ui.step(f"Reading {_plural(len(paths), 'transcript')}"):
+        rules = load_rules(rules_path) if rules_path else None
+        consultation = load_consultation(paths, consultation_id=consultation_id, roles=roles)
+        inputs = [{"name": p.name, "sha256": sha256_file(p)} for p in paths]
+    _require_safe_id(consultation.id, hint="give one with --id")
+    with ui.step(f"Analysing {consultation.id}"):
+        result = analysis.analyse(consultation, rules=rules,
+                                  provenance={"inputs": inputs, "settings": settings})
+    written = _render_and_write(ui, result, formats, output_dir)
+    ui.summary(result, written)
+
+
+@main.command("report", epilog=REPORT_EXAMPLES)
+@click.argument("analysis_file", metavar="ANALYSIS.json",
+                type=click.Path(dir_okay=False, path_type=Path))
+@output_dir_option
+@format_option(REPORT_FORMATS)
+@click.pass_obj
+def report_command(
+    ui: Ui, analysis_file: Path, output_dir: Path, formats: tuple[str, ...]
+) -> None:
+    """Re-render the report and metrics from a saved analysis, without analysing again."""
+    with ui.step(f"Reading {analysis_file.name}"):
+        result = load_analysis(analysis_file)
+    _require_safe_id(result.consultation.id, hint=f"{analysis_file} may have been edited")
+    written = _render_and_write(ui, result, formats, output_dir)
+    ui.summary(result, written)
+
+
+# --- helpers the commands call -------------------------------------------------------------------
+
+
+def load_analysis(path: Path) -> AnalysisResult:
+    """A saved ``*.analysis.json``; :class:`SchemaError` when it is not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise InputError(path, "file not found; check the path") from err
+    except UnicodeDecodeError as err:
+        raise SchemaError(f"not a consult-audio analysis v1 file: {path}: not UTF-8 text") from err
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the file does not hold a JSON object")
+        return AnalysisResult.from_dict(data)
+    except (ValueError, TypeError, KeyError) as err:  # JSONDecodeError is a ValueError
+        raise SchemaError(f"not a consult-audio analysis v1 file: {path}: {err}") from err
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, recorded in the provenance of an analysis."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(HASH_CHUNK):
+                digest.update(chunk)
+    except OSError as err:
+        raise InputError(path, f"cannot read the file: {err.strerror or err}") from err
+    return digest.hexdigest()
+
+
+def _require_safe_id(consultation_id: str, *, hint: str) -> None:
+    if not is_safe_id(consultation_id):
+        raise CliError(f"consultation id {consultation_id!r} is not a safe file name (letters, "
+                       f"digits, '.', '_' and '-', not starting with '.'); {hint}")
+
+
+def render_outputs(result: AnalysisResult, formats: Sequence[str]) -> dict[str, str]:
+    """Every requested output as text (format -> text), rendered in memory."""
+    texts: dict[str, str] = {}
+    if "json" in formats:
+        texts["json"] = json.dumps(result.to_dict(), indent=2) + "\n"
+    if "md" in formats or "csv" in formats:
+        # Imported here so that --format json works without the renderers' dependencies.
+        from consult_audio import render
+
+        if "md" in formats:
+            texts["md"] = render.render_markdown(result)
+        if "csv" in formats:
+            texts["csv"] = text_from_writer(
+                lambda path: render.write_metrics_csv(result, path), name="metrics.csv")
+    return {fmt: texts[fmt] for fmt in formats}
+
+
+def _render_and_write(
+    ui: Ui, result: AnalysisResult, formats: Sequence[str], output_dir: Path
+) -> list[Path]:
+    with ui.step(f"Writing {', '.join(formats)}"):
+        texts = render_outputs(result, formats)
+        files = {output_dir / f"{result.consultation.id}{OUTPUT_SUFFIXES[fmt]}": text
+                 for fmt, text in texts.items()}
+        created = not output_dir.exists()
+        output_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            write_all(files)
+        except BaseException:
+            if created:
+                _remove_if_empty(output_dir)
+            raise
+    for path in files:
+        log.info("wrote %s", path)
+    return list(files)
+
+
+def _remove_if_empty(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty, or gone: leave it
+        directory.rmdir()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# --- terminal output -----------------------------------------------------------------------------
+
+
+_LOG_HANDLER: logging.Handler | None = None
+
+
+def _configure_logging(*, verbose: int, quiet: bool) -> None:
+    """Log records of the package to stderr; the only place that configures logging."""
+    global _LOG_HANDLER
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
+        min(verbose, 2)]
+    logger = logging.getLogger("consult_audio")
+    if _LOG_HANDLER is None:
+        _LOG_HANDLER = RichHandler(console=Console(stderr=True), show_path=False,
+                                   rich_tracebacks=False)
+        logger.addHandler(_LOG_HANDLER)
+    logger.setLevel(level)
+
+
+@dataclass
+class Ui:
+    """Progress on stderr and the summary on stdout; silent but for the file names when quiet."""
+
+    quiet: bool = False
+
+    def __post_init__(self) -> None:
+        # Consoles look up sys.stdout / sys.stderr when they print, so test runners can capture.
+        self.err = Console(stderr=True, highlight=False)
+        self.out = Console(highlight=False)
+
+    @contextmanager
+    def step(self, message: str) -> Iterator[None]:
+        if self.quiet:
+            yield
+            return
+        with self.err.status(f"{escape(message)}..."):
+            yield
+        self.err.print(f"[green]done[/green] {escape(message)}")
+
+    def summary(self, result: AnalysisResult, written: Sequence[Path]) -> None:
+        if self.quiet:
+            for path in written:
+                click.echo(str(path))
+            return
+        self.out.print(summary_table(result, written))
+
+
+def summary_table(result: AnalysisResult, written: Sequence[Path]) -> Table:
+    """The headline metrics of an analysis on one screen."""
+    m = result.metrics
+    tt, op, i, q, p, h = (m.talk_time, m.opening_statement, m.interruptions, m.questions,
+                          m.psychosocial, m.habits)
+    if op.found and op.duration_s is not None:
+        opening = f"{op.duration_s:.0f} s, " + ("completed" if op.completed else "interrupted")
+    else:
+        opening = "not found"
+    rows: Mapping[str, str] = {
+        "Talk share": f"clinician {_percent(tt.clinician_share)}, "
+                      f"patient {_percent(tt.patient_share)}",
+        "Opening statement": opening,
+        "Interruptions": f"by clinician {i.by_clinician}, by patient {i.by_patient}; "
+                         f"backchannels {i.backchannels}",
+        "Questions": f"open {q.open}, closed {q.closed}, open ratio "
+                     + ("-" if q.open_ratio is None else f"{q.open_ratio:.2f}"),
+        "First psychosocial": "none" if p.first_s is None
+                              else f"{_clock(p.first_s)} by the {p.first_by}",
+        "Expectations elicited": _yes(h.expectations_elicited),
+        "Agenda elicited": _yes(h.agenda_elicited),
+        "Empathy": f"{h.empathy} shown, {h.missed_empathy} missed",
+        "Files written": "\n".join(str(path) for path in written) or "-",
+    }
+    table = Table(title=Text(f"{result.consultation.id} ({_clock(tt.duration_s)})"),
+                  show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows.items():
+        table.add_row(key, Text(value))  # Text: no markup in file names or ids
+    return table
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
