@@ -35,7 +35,16 @@ def strip_leading_markers(sentence: str, rules: Rules) -> str:
                 text = text[len(marker):]
                 changed = True
                 break
-    return _NON_WORD_EDGE.sub("", text)
+    text = _NON_WORD_EDGE.sub("", text)
+    fillers = "|".join(re.escape(f) for f in rules.phrases("fillers"))
+    text = re.sub(rf"\b({fillers})\b,?\s*", "", text).strip()
+    # A restart: "can i, can i just check" -> "can i just check".
+    while (m := _RESTART.match(text)) is not None:
+        text = text[m.end(1) + 1:].lstrip(" ,")
+    return text
+
+
+_RESTART = re.compile(r"^(\S.{0,40}?),?\s+\1\b")
 
 
 def content_words(text: str, rules: Rules) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -10,6 +11,11 @@ from consult_audio.metrics.overlaps import char_time
 from consult_audio.model import Consultation, Event, Role, Utterance
 from consult_audio.rules import Match, Rules
 from consult_audio.text import sentences, tokens
+
+_AUX_SUBJECT = re.compile(
+    r"^(do|does|did|is|are|was|were|have|has|had|can|could|will|would|any) "
+    r"(you|your|it|that|this|there|the|they|he|she|anyone|anything|anybody|other|problems|pain|"
+    r"blood)\b(?!,)")
 
 # Tags whose questions are open by the coding manual's conventions.
 _OPEN_TAGS = ("agenda", "expectations", "ideas")
@@ -45,14 +51,12 @@ def code_sentence(sentence: str, rules: Rules, *, greeting_allowed: bool) -> Que
 
 
 def _aux_question(core: str) -> bool:
-    """An auxiliary verb then a subject, e.g. ``are you aware of any triggers`` written without
-    a question mark. Wh-words alone do not count here (``what I'll do is...`` is a statement)."""
+    """An auxiliary verb then a subject, e.g. ``are you aware of any triggers.`` written without a
+    question mark: a complete sentence of four or more words. Wh-words alone do not count here
+    (``what I'll do is...`` is a statement), nor do fragments (``are you, four days ago``)."""
     words = tokens(core)
-    return (len(words) >= 3 and words[0] in {
-        "do", "does", "did", "is", "are", "was", "were", "have", "has", "had", "can", "could",
-        "will", "would", "any"} and words[1] in {
-        "you", "your", "it", "that", "this", "there", "the", "they", "he", "she", "anyone",
-        "anything", "anybody", "other", "problems", "pain", "blood"})
+    return (len(words) >= 4 and core.rstrip().endswith(".")
+            and _AUX_SUBJECT.match(core) is not None)
 
 
 def _open_or_closed(
