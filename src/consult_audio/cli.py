@@ -315,13 +315,16 @@ def _render_and_write(
         texts = render_outputs(result, formats)
         files = {output_dir / f"{result.consultation.id}{OUTPUT_SUFFIXES[fmt]}": text
                  for fmt, text in texts.items()}
-        created = not output_dir.exists()
-        output_dir.mkdir(parents=True, exist_ok=True)
+        missing = [d for d in (output_dir, *output_dir.parents) if not d.exists()]
         try:
+            output_dir.mkdir(parents=True, exist_ok=True)
             write_all(files)
-        except BaseException:
-            if created:
-                _remove_if_empty(output_dir)
+        except BaseException as err:
+            for directory in missing:  # the folders this run made, deepest first
+                _remove_if_empty(directory)
+            if isinstance(err, OSError):
+                raise CliError(f"cannot write the outputs in {output_dir}: "
+                               f"{_os_error_message(err)}") from err
             raise
     for path in files:
         log.info("wrote %s", path)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from consult_audio.metrics.cues import is_encourager, is_tag_only, normalise
 from consult_audio.metrics.overlaps import char_time
+from consult_audio.metrics.psychosocial import without_excluded
 from consult_audio.model import Consultation, Event, Habits, Role, Utterance
 from consult_audio.rules import Match, Rules
 from consult_audio.text import sentences
@@ -68,7 +69,6 @@ def find_missed_empathy(c: Consultation, rules: Rules, empathy: Sequence[Event])
     acknowledges the feeling nor asks about it. Several cues before one clinician turn are one
     opportunity."""
     empathic = {e.utterance for e in empathy}
-    feelings = rules.patterns("questions", "tags", "feelings")
     out = []
     handled_until = -1
     for i in _role_indices(c, Role.PATIENT):
@@ -81,12 +81,19 @@ def find_missed_empathy(c: Consultation, rules: Rules, empathy: Sequence[Event])
         if reply is None:
             continue
         handled_until = reply
-        responded = reply in empathic or feelings.search(normalise(c.utterances[reply].text))
+        responded = reply in empathic or _asks_about_feelings(c.utterances[reply].text, rules)
         if not responded:
             out.append(_event(c, i, "missed_empathy", {
                 **m.evidence(), "clinician_reply_utterance": reply,
                 "clinician_reply": c.utterances[reply].text}))
     return out
+
+
+def _asks_about_feelings(text: str, rules: Rules) -> bool:
+    """A question that explores the feeling ("What worries you most?"); reassurance ("nothing to
+    worry about") does not count."""
+    norm = without_excluded(normalise(text), rules.patterns("reassurance"))
+    return "?" in norm and rules.patterns("questions", "tags", "feelings").search(norm) is not None
 
 
 def _next_substantive(c: Consultation, i: int, role: Role, rules: Rules) -> int | None:

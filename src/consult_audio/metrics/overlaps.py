@@ -159,7 +159,7 @@ def _classify(utts: Sequence[Utterance], i: int, j: int, rules: Rules) -> tuple[
     token = is_backchannel_text(b.text, rules)
     if token or (short and is_repeat(b, a, rules)):
         return _classify_token(utts, i, j, rules, "acknowledgement" if token else "repeat")
-    remaining = a.end - b.start
+    remaining = round(a.end - b.start, 3)  # ms: transcript times carry float dust
     if remaining <= rules.timing("terminal_overlap_s"):
         return "overlap", "", f"terminal overlap ({remaining:.2f} s before the end)"
     yielded = rules.patterns("backchannel", "yield").search(normalise(a.text))

@@ -39,26 +39,43 @@ def code_utterance(text: str, rules: Rules, *, role: Role = Role.PATIENT) -> tup
 
 
 def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
-    """One event per psychosocial utterance (either speaker). A short patient answer to a
-    clinician's psychosocial question counts too, with the question's category."""
+    """One event per psychosocial utterance (either speaker).
+
+    Context carries into a short patient answer (up to ``timing.short_answer_max_words``): the
+    answer to a clinician's psychosocial question counts, with the question's category; the
+    answer to a biomedical use of the same words (a job asked about as a physical exposure,
+    family history) does not count for that category.
+    """
     events: list[Event] = []
-    last_clinician: tuple[int, str] | None = None  # index, category of a psychosocial question
+    asked: tuple[int, str] | None = None  # a psychosocial question: index, category
+    excluded: str | None = None  # category whose cue the last question used biomedically
     max_answer = rules.timing("short_answer_max_words")
     for i, u in enumerate(c.utterances):
         role = c.role_of(u.speaker)
         coded = code_utterance(u.text, rules, role=role)
-        if coded:
+        short = 0 < len(content_words(u.text, rules)) <= max_answer
+        answering = role == Role.PATIENT and short and not is_backchannel_text(u.text, rules)
+        if coded and not (answering and coded[0] == excluded):
             category, m = coded
             events.append(_event(c, i, category, m.evidence()))
-        elif (role == Role.PATIENT and last_clinician is not None
-              and 0 < len(content_words(u.text, rules)) <= max_answer
-              and not is_backchannel_text(u.text, rules)):
-            q_index, category = last_clinician
+        elif not coded and answering and asked is not None:
+            q_index, category = asked
             events.append(_event(c, i, category, {
                 "rule": "short answer to a psychosocial question", "question_utterance": q_index}))
         if role == Role.CLINICIAN and not is_backchannel_text(u.text, rules):
-            last_clinician = (i, coded[0]) if coded and "?" in u.text else None
+            question = "?" in u.text
+            asked = (i, coded[0]) if coded and question else None
+            excluded = _excluded_category(u.text, rules) if question and not coded else None
     return events
+
+
+def _excluded_category(text: str, rules: Rules) -> str | None:
+    """The category whose cues appear in ``text`` only in excluded, biomedical uses."""
+    norm = normalise(text)
+    for category, ps in rules.categories("psychosocial", "categories").items():
+        if ps.search(norm):
+            return category
+    return None
 
 
 def _event(c: Consultation, i: int, category: str, evidence: dict[str, object]) -> Event:

@@ -17,6 +17,8 @@ _AUX_SUBJECT = re.compile(
     r"(you|your|it|that|this|there|the|they|he|she|anyone|anything|anybody|other|problems|pain|"
     r"blood)\b(?!,)")
 
+_GREETING_WINDOW_S = 30.0  # s from the first word: "How are you?" here is a greeting
+
 # Tags whose questions are open by the coding manual's conventions.
 _OPEN_TAGS = ("agenda", "expectations", "ideas")
 
@@ -87,8 +89,9 @@ def opening_question_index(c: Consultation, rules: Rules) -> int | None:
     first third of the consultation."""
     ps = rules.patterns("questions", "opening_question")
     admin = rules.patterns("questions", "administrative")
+    origin = c.utterances[0].start if c.utterances else 0.0
     for i, u in enumerate(c.utterances):
-        if u.start > c.duration / 3:
+        if u.start - origin > (c.duration - origin) / 3:
             break
         if c.role_of(u.speaker) != Role.CLINICIAN:
             continue
@@ -109,15 +112,18 @@ def _sentences_of(c: Consultation, role: Role) -> Iterator[tuple[int, Utterance,
 def find_questions(c: Consultation, rules: Rules) -> list[Event]:
     """Clinician question events, one per question sentence, in order."""
     opening = opening_question_index(c, rules)
-    greeting_until = c.utterances[opening].start if opening is not None else 30.0
+    origin = c.utterances[0].start if c.utterances else 0.0
+    greeting_until = (c.utterances[opening].end if opening is not None
+                      else origin + _GREETING_WINDOW_S)
     events = []
     for i, u, start, end, sentence in _sentences_of(c, Role.CLINICIAN):
-        coding = code_sentence(sentence, rules, greeting_allowed=u.start < greeting_until)
+        said_at = char_time(u, start)
+        coding = code_sentence(sentence, rules, greeting_allowed=said_at < greeting_until)
         if not coding.is_question:
             continue
         events.append(Event(
             type="question",
-            start_s=char_time(u, start) if start else u.start,
+            start_s=said_at,
             end_s=char_time(u, end),
             role=str(Role.CLINICIAN),
             text=sentence,

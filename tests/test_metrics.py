@@ -1,0 +1,275 @@
+"""Every metric from literal turns: no audio, no model, no shared data."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consult_audio.analysis import analyse
+from consult_audio.model import AnalysisResult, Consultation, Role, Speaker, Utterance
+
+DR = Speaker("dr", Role.CLINICIAN)
+PT = Speaker("pt", Role.PATIENT)
+
+
+def consult(*turns: tuple[str, float, float, str], duration: float | None = None) -> Consultation:
+    utts = tuple(sorted((Utterance(s, a, b, t, t) for s, a, b, t in turns),
+                        key=lambda u: (u.start, u.speaker != "dr")))
+    return Consultation("t", duration or max(u.end for u in utts), (DR, PT), utts)
+
+
+def events(result: AnalysisResult, kind: str) -> list:
+    return [e for e in result.events if e.type == kind]
+
+
+OPENING = (
+    ("dr", 0.0, 3.0, "Hello, come in. How can I help you today?"),
+    ("pt", 3.5, 20.0, "I've had pain in my lower back for three weeks, it started after gardening."),
+    ("dr", 9.0, 9.4, "Mm."),
+    ("pt", 21.0, 30.0, "It's been stopping me from working, and I'm really worried about it."),
+    ("dr", 31.0, 36.0, "That sounds really worrying. How long does the stiffness last in the morning?"),
+    ("pt", 36.5, 38.0, "About an hour."),
+)
+
+
+def test_talk_time_shares_over_speech_time() -> None:
+    c = consult(("dr", 0.0, 10.0, "Tell me about the pain."), ("pt", 8.0, 20.0, "It hurts a lot."),
+                duration=25.0)
+    tt = analyse(c).metrics.talk_time
+    assert tt.clinician_s == pytest.approx(10.0)
+    assert tt.patient_s == pytest.approx(12.0)
+    assert tt.clinician_share == pytest.approx(10 / 22)
+    assert tt.patient_share == pytest.approx(12 / 22)
+    assert tt.overlap_s == pytest.approx(2.0)
+    assert tt.speech_s == pytest.approx(20.0)
+    assert tt.silence_s == pytest.approx(5.0)
+    assert tt.silence_share == pytest.approx(0.2)
+
+
+def test_backchannel_is_not_an_interruption_and_does_not_end_a_turn() -> None:
+    c = consult(*OPENING)
+    r = analyse(c)
+    (bc,) = events(r, "backchannel")
+    assert bc.text == "Mm." and bc.role == "patient" or bc.role == "clinician"
+    assert bc.role == "clinician" and bc.start_s == 9.0
+    assert not events(r, "interruption")
+    assert r.metrics.interruptions.backchannels == 1
+    # The patient's two utterances are one turn: the "Mm." does not take the floor.
+    assert r.metrics.turns.patient.turns == 2
+    assert r.metrics.turns.patient.longest_monologue_s == pytest.approx(26.5)
+
+
+def test_interruption_cuts_off_an_unfinished_utterance() -> None:
+    c = consult(
+        ("dr", 0.0, 2.0, "How can I help?"),
+        ("pt", 2.5, 14.0, "Well it started last week when I was lifting boxes and then"),
+        ("dr", 13.0, 18.0, "Right, and do you have any numbness in your legs?"),
+        ("pt", 18.5, 20.0, "No, none."),
+    )
+    r = analyse(c)
+    (inter,) = events(r, "interruption")
+    assert inter.role == "clinician" and inter.label == "successful"
+    assert inter.evidence["pair"] == [1, 2]
+    m = r.metrics
+    assert m.interruptions.by_clinician == 1 and m.interruptions.by_patient == 0
+    assert m.interruptions.per_10_min == pytest.approx(10 * 1 / (20 / 60))
+    os_ = m.opening_statement
+    assert os_.found and os_.completed is False
+    assert os_.start_s == 2.5
+    assert os_.first_interruption_s == pytest.approx(10.5)
+    assert os_.ended_by_utterance == 2
+
+
+def test_unsuccessful_interruption_when_the_speaker_carries_on() -> None:
+    c = consult(
+        ("dr", 0.0, 2.0, "What brings you in?"),
+        ("pt", 2.5, 20.0, "My knee has been swelling up after every run and it gets hot and then"),
+        ("dr", 5.0, 8.0, "Which knee is it, the left one?"),
+    )
+    (inter,) = events(analyse(c), "interruption")
+    assert inter.label == "unsuccessful"
+
+
+def test_terminal_overlap_is_other() -> None:
+    c = consult(
+        ("dr", 0.0, 5.0, "Do you smoke?"),
+        ("pt", 4.9, 6.0, "No, I never have."),
+    )
+    r = analyse(c)
+    (ov,) = events(r, "overlap")
+    assert ov.evidence["pair"] == [0, 1]
+    assert not events(r, "interruption") and not events(r, "backchannel")
+
+
+def test_opening_statement_completed() -> None:
+    r = analyse(consult(*OPENING))
+    os_ = r.metrics.opening_statement
+    assert os_.completed is True
+    assert os_.start_s == 3.5 and os_.end_s == 30.0 and os_.duration_s == pytest.approx(26.5)
+    assert os_.first_utterance == 1 and os_.ended_by_utterance == 4
+
+
+def test_questions_open_closed_and_tags() -> None:
+    c = consult(
+        ("dr", 0.0, 30.0,
+         "Hi, how are you? So, how can I help you today? Do you smoke? "
+         "Is there anything else you wanted to talk about today? "
+         "What are you hoping we can do today? Does that make sense? "
+         "How long has it been going on? Tell me about the pain."),
+        ("pt", 30.5, 40.0, "Sure. Can I still go to the gym?"),
+    )
+    r = analyse(c)
+    qs = [(e.text, e.label, e.tags) for e in events(r, "question")]
+    assert [q[0] for q in qs] == [
+        "So, how can I help you today?", "Do you smoke?",
+        "Is there anything else you wanted to talk about today?",
+        "What are you hoping we can do today?", "Does that make sense?",
+        "How long has it been going on?", "Tell me about the pain."]
+    labels = {q[0]: q[1] for q in qs}
+    assert labels["Do you smoke?"] == "closed"
+    assert labels["How long has it been going on?"] == "closed"
+    assert labels["Tell me about the pain."] == "open"
+    assert labels["So, how can I help you today?"] == "open"
+    tags = {q[0]: q[2] for q in qs}
+    assert "agenda" in tags["Is there anything else you wanted to talk about today?"]
+    assert "expectations" in tags["What are you hoping we can do today?"]
+    assert "check_understanding" in tags["Does that make sense?"]
+    m = r.metrics
+    assert (m.questions.open, m.questions.closed) == (4, 3)
+    assert m.questions.open_ratio == pytest.approx(4 / 7)
+    assert m.questions.patient_questions == 1
+    assert m.habits.agenda_elicited and m.habits.expectations_elicited
+    assert events(r, "question")[0].evidence["rule"].startswith("questions.")
+
+
+def test_psychosocial_first_time_who_and_share() -> None:
+    r = analyse(consult(*OPENING))
+    ps = r.metrics.psychosocial
+    assert ps.first_s == 21.0 and ps.first_by == "patient"
+    assert ps.first_fraction == pytest.approx(21.0 / 38.0)
+    first = events(r, "psychosocial")[0]
+    assert first.label in {"work", "emotion", "daily_life_impact"}
+    assert 0 < ps.share < 1
+
+
+def test_family_history_and_physical_job_are_not_psychosocial() -> None:
+    c = consult(
+        ("dr", 0.0, 4.0, "Does anything run in your family, any heart problems?"),
+        ("pt", 4.5, 8.0, "My dad has diabetes."),
+        ("dr", 8.5, 12.0, "In your job, do you do any heavy lifting?"),
+        ("pt", 12.5, 14.0, "No, it's an office."),
+    )
+    assert not events(analyse(c), "psychosocial")
+
+
+def test_empathy_and_missed_opportunity() -> None:
+    c = consult(
+        ("pt", 0.0, 5.0, "I'm scared it might be something serious."),
+        ("dr", 5.5, 9.0, "OK. Any fever?"),
+        ("pt", 9.5, 14.0, "No. I've been so stressed about it."),
+        ("dr", 14.5, 18.0, "That sounds really stressful."),
+    )
+    r = analyse(c)
+    (missed,) = events(r, "missed_empathy")
+    assert missed.start_s == 0.0 and missed.evidence["clinician_reply_utterance"] == 1
+    (emp,) = events(r, "empathy")
+    assert emp.start_s == 14.5
+    assert r.metrics.habits.empathy == 1 and r.metrics.habits.missed_empathy == 1
+
+
+def test_reassurance_is_not_empathy() -> None:
+    c = consult(("pt", 0.0, 4.0, "I'm worried it's cancer."),
+                ("dr", 4.5, 8.0, "There's nothing to worry about, it's very common."))
+    r = analyse(c)
+    assert not events(r, "empathy") and len(events(r, "missed_empathy")) == 1
+
+
+def test_shared_decision_summary_and_harmful_words() -> None:
+    c = consult(
+        ("pt", 0.0, 3.0, "My back is killing me."),
+        ("dr", 3.5, 20.0,
+         "Your scan shows some wear and tear. We could either try physiotherapy or you could take "
+         "painkillers for a while. The side effects are mild. What would you prefer?"),
+        ("pt", 20.5, 22.0, "Physio, I think."),
+        ("dr", 22.5, 30.0, "So just to recap, we'll start physio and review in four weeks."),
+    )
+    r = analyse(c)
+    h = r.metrics.habits
+    assert h.options_offered == 1 and h.preference_asked >= 1
+    assert h.shared_decision_steps == 3
+    assert h.summary == 1
+    (harm,) = events(r, "harmful_language")
+    assert harm.label == "wear and tear" and harm.evidence["alternative"]
+
+
+def test_result_round_trips_through_json() -> None:
+    r = analyse(consult(*OPENING))
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["schema"] == "consult-audio/analysis/v1"
+    assert set(data["metrics"]["talk_time"]) >= {"clinician_s", "patient_s", "silence_s",
+                                                  "overlap_s", "clinician_share", "patient_share"}
+    assert set(data["metrics"]["opening_statement"]) >= {"start_s", "duration_s", "completed",
+                                                          "first_interruption_s"}
+    assert set(data["events"][0]) >= {"type", "start_s", "end_s", "role", "text", "label",
+                                      "evidence"}
+    back = AnalysisResult.from_dict(data)
+    assert back == r
+
+
+def test_from_dict_rejects_other_schema_and_missing_fields() -> None:
+    data = analyse(consult(*OPENING)).to_dict()
+    with pytest.raises(ValueError, match="schema"):
+        AnalysisResult.from_dict({**data, "schema": "consult-audio/analysis/v0"})
+    broken = json.loads(json.dumps(data))
+    del broken["metrics"]["talk_time"]["clinician_s"]
+    with pytest.raises(ValueError, match="clinician_s"):
+        AnalysisResult.from_dict(broken)
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+WORDS = st.sampled_from(["yeah", "mm", "how long has it hurt?", "I'm worried about work.",
+                         "tell me about the pain.", "it started last week and", "okay",
+                         "do you smoke?", "no.", "that sounds hard."])
+
+
+@st.composite
+def consultations(draw: st.DrawFn) -> Consultation:
+    n = draw(st.integers(2, 12))
+    turns = []
+    for i in range(n):
+        # On a 10 ms grid, as transcripts are: no float dust that flips the order of two starts.
+        start = draw(st.integers(0, 30_000)) / 100
+        length = draw(st.integers(10, 3_000)) / 100
+        turns.append(("dr" if i % 2 == 0 else "pt", start, start + length, draw(WORDS)))
+    return consult(*turns)
+
+
+@settings(max_examples=60, deadline=None)
+@given(consultations())
+def test_shares_sum_to_one(c: Consultation) -> None:
+    tt = analyse(c).metrics.talk_time
+    assert tt.clinician_share + tt.patient_share == pytest.approx(1.0)
+    assert 0 <= tt.silence_share <= 1 and 0 <= tt.overlap_share <= 1
+    assert tt.speech_s <= tt.clinician_s + tt.patient_s + 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(consultations(), st.integers(50, 50_000).map(lambda x: x / 100))
+def test_shifting_all_times_changes_nothing(c: Consultation, shift: float) -> None:
+    moved = dataclasses.replace(
+        c, duration=c.duration + shift,
+        utterances=tuple(dataclasses.replace(u, start=u.start + shift, end=u.end + shift)
+                         for u in c.utterances))
+    a, b = analyse(c), analyse(moved)
+    assert [(e.type, e.label, e.text) for e in a.events] == \
+        [(e.type, e.label, e.text) for e in b.events]
+    ta, tb = a.metrics.talk_time, b.metrics.talk_time
+    assert tb.clinician_share == pytest.approx(ta.clinician_share)
+    assert tb.overlap_s == pytest.approx(ta.overlap_s)
+    assert b.metrics.questions == a.metrics.questions
+    assert b.metrics.interruptions.backchannels == a.metrics.interruptions.backchannels
