@@ -262,6 +262,16 @@ def test_bad_role_is_a_usage_error(tmp_path: Path, consultation: list[Path], rol
     assert not out.exists()
 
 
+def test_role_for_an_unknown_speaker_is_a_usage_error(
+    tmp_path: Path, consultation: list[Path]
+) -> None:
+    out = tmp_path / "out"
+    result = analyse(consultation, out, "--role", "nurse=clinician")
+    assert_clean_failure(result)
+    assert "'nurse'" in result.stderr and "'doctor', 'patient'" in result.stderr
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("bad_id", ["../c1", "a/b", ".hidden", "..", "", "with space", "a\\b"])
 def test_unsafe_id_is_refused(tmp_path: Path, consultation: list[Path], bad_id: str) -> None:
     out = tmp_path / "out"

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from consult_audio import __version__, analysis
 from consult_audio.errors import ConsultAudioError, InputError, SchemaError
-from consult_audio.model import AnalysisResult, Role
+from consult_audio.model import AnalysisResult, Role, Speaker
 from consult_audio.output import text_from_writer, write_all
 from consult_audio.readers import TRANSCRIPT_SUFFIXES, load_consultation
 from consult_audio.roles import parse_role
@@ -228,6 +228,7 @@ def analyse_command(
         rules = load_rules(rules_path) if rules_path else None
         consultation = load_consultation(paths, consultation_id=consultation_id, roles=roles)
         inputs = [{"name": p.name, "sha256": sha256_file(p)} for p in paths]
+    _require_known_speakers(roles, consultation.speakers)
     _require_safe_id(consultation.id, hint="give one with --id")
     with ui.step(f"Analysing {consultation.id}"):
         result = analysis.analyse(consultation, rules=rules,
@@ -283,6 +284,16 @@ def sha256_file(path: Path) -> str:
     except OSError as err:
         raise InputError(path, f"cannot read the file: {err.strerror or err}") from err
     return digest.hexdigest()
+
+
+def _require_known_speakers(roles: Mapping[str, Role], speakers: Sequence[Speaker]) -> None:
+    # A misspelt --role would otherwise be ignored silently and the roles inferred instead.
+    labels = {s.label.lower() for s in speakers}
+    unknown = [name for name in roles if name.lower() not in labels]
+    if unknown:
+        raise click.BadParameter(
+            f"no speaker {', '.join(map(repr, unknown))} in the transcripts; the speakers are "
+            f"{', '.join(repr(s.label) for s in speakers)}", param_hint="'--role'")
 
 
 def _require_safe_id(consultation_id: str, *, hint: str) -> None:
