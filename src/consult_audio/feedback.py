@@ -108,7 +108,7 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def quote(text: str, limit: int = QUOTE_CHARS) -> str:
+def quote(text: str, *, limit: int = QUOTE_CHARS) -> str:
     """``text`` in double quotes, shortened at a word boundary to about ``limit`` characters."""
     text = " ".join(text.split())
     if len(text) > limit:
@@ -123,7 +123,7 @@ def matched_sentence(e: Event) -> str:
     matched = " ".join(tokens(str(e.evidence.get("matched", ""))))
     if matched:
         for _, _, sentence in sentences(e.text):
-            if matched in " ".join(tokens(sentence)):
+            if f" {matched} " in f" {' '.join(tokens(sentence))} ":
                 return sentence
     return e.text
 

@@ -127,9 +127,11 @@ def find_harmful_language(c: Consultation, rules: Rules) -> list[Event]:
     for i in _role_indices(c, Role.CLINICIAN):
         u: Utterance = c.utterances[i]
         for start, end, sentence in sentences(u.text):
+            taken: list[tuple[int, int]] = []  # one event per phrase, however many terms fit it
             for term in terms:
                 m = term.pattern.search(normalise(sentence))
-                if m:
+                if m and not any(m.start() < e and s < m.end() for s, e in taken):
+                    taken.append(m.span())
                     out.append(Event(
                         type="harmful_language",
                         start_s=char_time(u, start),

@@ -10,10 +10,12 @@ from consult_audio.metrics.cues import (
     is_encourager,
     is_tag_only,
     normalise,
+    strip_leading_markers,
 )
 from consult_audio.metrics.questions import opening_question_index
 from consult_audio.model import Consultation, Event, OpeningStatement, Role
 from consult_audio.rules import Rules
+from consult_audio.text import sentences
 
 _NOT_FOUND = OpeningStatement(False, None, None, None, None, None, None)
 
@@ -37,10 +39,12 @@ def opening_statement(c: Consultation, overlaps: Sequence[Event], rules: Rules) 
     for j in range(start_from, len(utts)):
         u = utts[j]
         words = content_words(u.text, rules)
-        if greeting_pattern.search(normalise(u.text)):
+        if opening is None or greeting_pattern.search(normalise(u.text)):
             words = [w for w in words if w not in greeting]
         if (c.role_of(u.speaker) == Role.PATIENT and not is_tag_only(u)
-                and not is_backchannel_text(u.text, rules) and len(words) >= min_words):
+                and not is_backchannel_text(u.text, rules) and len(words) >= min_words
+                and not _only_channel_talk(u.text, rules)
+                and not _answers_admin(c, j, rules)):
             first = j
             break
     if first is None:
@@ -74,3 +78,22 @@ def opening_statement(c: Consultation, overlaps: Sequence[Event], rules: Rules) 
         last_utterance=last,
         ended_by_utterance=ender,
     )
+
+
+def _only_channel_talk(text: str, rules: Rules) -> bool:
+    """Every sentence is a channel check, a request to repeat or identity admin ("I can hear
+    you. Can you hear me?", "Sorry, say that again?"): not yet why the patient came."""
+    skip = (rules.patterns("questions", "not_question"), rules.patterns("questions", "administrative"),
+            rules.patterns("questions", "channel"))
+    parts = [strip_leading_markers(sentence, rules).rstrip("?.! ") for _, _, sentence in sentences(text)]
+    return bool(parts) and all(any(p.search(part) for p in skip) or not part for part in parts)
+
+
+def _answers_admin(c: Consultation, j: int, rules: Rules) -> bool:
+    """The utterance answers an identity or set-up question (name, date of birth, location)."""
+    admin = rules.patterns("questions", "administrative")
+    for k in range(j - 1, -1, -1):
+        u = c.utterances[k]
+        if c.role_of(u.speaker) == Role.CLINICIAN and not is_tag_only(u):
+            return admin.search(normalise(u.text)) is not None
+    return False

@@ -69,7 +69,8 @@ def _open_or_closed(
             m = rules.patterns("questions", "tags", tag).search(core)
             assert m is not None
             return "open", m
-    m = rules.patterns("questions", "open").search(core)
+    m = rules.patterns("questions", "open").search(core) or \
+        rules.patterns("questions", "opening_question").search(core)
     if m:
         return "open", m
     if request:

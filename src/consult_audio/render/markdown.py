@@ -1,0 +1,290 @@
+"""The Markdown report: who spoke, headline metrics, feedback by the Four Habits with timestamped
+quotes, an appendix of every coded event, and how it was made.
+
+Every piece of transcript text (and anything else that came from input files) goes through
+:func:`escape_md`, so a quote cannot break a table or inject HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote
+from consult_audio.model import AnalysisResult, Event, FeedbackItem, Reference
+
+KIND_LABELS = {"strength": "Strength", "suggestion": "Suggestion", "info": "For information"}
+
+# Backslash-escape what Markdown would read as markup inside a line; < > & become entities.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_OTHER_EVENTS = ("agenda", "expectations", "empathy", "missed_empathy", "options", "preference",
+                 "summary", "harmful_language", "patient_question")
+_EVENT_NAMES = {
+    "agenda": "agenda elicited", "expectations": "expectations elicited", "empathy": "empathy",
+    "missed_empathy": "missed empathy", "options": "options", "preference": "preference asked",
+    "summary": "summary", "harmful_language": "words that harm",
+    "patient_question": "patient question",
+}
+_PROVENANCE_SHOWN = {"consult_audio_version", "rules", "python", "analysed_at", "analysis_s"}
+
+
+def escape_md(text: object) -> str:
+    """``text`` safe for one line of Markdown: whitespace collapsed, HTML characters as
+    entities, Markdown markup characters (``|``, ``*``, ``_``, ``[``...) backslash-escaped."""
+    s = " ".join(str(text).split())
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def render_markdown(result: AnalysisResult) -> str:
+    """The whole report as Markdown text (ends with a newline)."""
+    references = _numbered_references(result.feedback)
+    parts = [
+        _title(result),
+        _speakers(result),
+        _headline(result),
+        _feedback(result.feedback, references),
+        _appendix(result),
+        _references(references),
+        _methods(result),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A Markdown table; cells must already be escaped."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.0%}"
+
+
+def _secs(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1f} s"
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _yes(flag: bool, at: float | None = None) -> str:
+    return ("yes" + (f", first at {clock(at)}" if at is not None else "")) if flag else "no"
+
+
+def _at(e: Event) -> str:
+    return f"`{clock(e.start_s)}`"
+
+
+# --- sections ------------------------------------------------------------------------------------
+
+
+def _title(result: AnalysisResult) -> str:
+    c = result.consultation
+    lines = [f"# Communication feedback: {escape_md(c.id)}", ""]
+    lines.append(f"- Duration: {clock(c.duration)} ({c.duration:.1f} s)")
+    if c.language:
+        lines.append(f"- Language: {escape_md(c.language)}")
+    if c.sources:
+        lines.append("- Sources: " + ", ".join(escape_md(s) for s in c.sources))
+    return "\n".join(lines)
+
+
+def _speakers(result: AnalysisResult) -> str:
+    rows = [
+        (escape_md(s.label), escape_md(s.role), escape_md(s.role_source),
+         f"{s.role_confidence:.2f}", escape_md(s.role_evidence) or "-")
+        for s in result.consultation.speakers
+    ]
+    return "## Speakers\n\n" + _table(
+        ("Speaker", "Role", "How the role was decided", "Confidence", "Evidence"), rows)
+
+
+def _headline(result: AnalysisResult) -> str:
+    m = result.metrics
+    tt, tu, it = m.talk_time, m.turns, m.interruptions
+    op, q, ps, h = m.opening_statement, m.questions, m.psychosocial, m.habits
+    if not op.found or op.start_s is None:
+        opening = "not found"
+    elif op.completed is False:
+        opening = (f"interrupted after {_secs(op.first_interruption_s)} "
+                   f"(started {clock(op.start_s)})")
+    else:
+        opening = f"completed, {_secs(op.duration_s)} (started {clock(op.start_s)})"
+    if ps.first_s is None:
+        first_psy = "none found"
+    else:
+        first_psy = (f"{clock(ps.first_s)} ({_pct(ps.first_fraction)} of the way through), by "
+                     f"{escape_md(ps.first_by or 'unknown')}")
+    rows = [
+        ("Talk share, clinician / patient", f"{_pct(tt.clinician_share)} / "
+                                            f"{_pct(tt.patient_share)}"),
+        ("Silence / overlap (of the recording)", f"{_pct(tt.silence_share)} / "
+                                                 f"{_pct(tt.overlap_share)}"),
+        ("Turns, clinician / patient", f"{tu.clinician.turns} / {tu.patient.turns}"),
+        ("Longest monologue, clinician / patient",
+         f"{_secs(tu.clinician.longest_monologue_s)} / {_secs(tu.patient.longest_monologue_s)}"),
+        ("Speaking rate, clinician / patient (words/min)",
+         f"{_num(tu.clinician.words_per_minute, 0)} / {_num(tu.patient.words_per_minute, 0)}"),
+        ("Interruptions by clinician / by patient", f"{it.by_clinician} / {it.by_patient}"),
+        ("Interruptions per 10 min (either speaker)", _num(it.per_10_min)),
+        ("Backchannels, clinician / patient",
+         f"{it.backchannels_by_clinician} / {it.backchannels_by_patient}"),
+        ("Patient's opening statement", opening),
+        ("Clinician questions, open / closed", f"{q.open} / {q.closed} "
+                                               f"(open ratio {_pct(q.open_ratio)})"),
+        ("First psychosocial content", first_psy),
+        ("Psychosocial share of speech", _pct(ps.share)),
+        ("Expectations elicited", _yes(h.expectations_elicited, h.expectations_first_s)),
+        ("Agenda elicited (\"anything else?\")", _yes(h.agenda_elicited, h.agenda_first_s)),
+        ("Empathic statements / missed opportunities", f"{h.empathy} / {h.missed_empathy}"),
+        ("Shared decision: options / preference asked / steps of 3",
+         f"{h.options_offered} / {h.preference_asked} / {h.shared_decision_steps}"),
+        ("Summary / teach-back", f"{h.summary} / {h.teach_back}"),
+        ("Words that harm", str(h.harmful_language)),
+        ("Patient questions", str(q.patient_questions)),
+    ]
+    return "## Headline metrics\n\n" + _table(("Metric", "Value"), (
+        (escape_md(name), value) for name, value in rows))
+
+
+def _numbered_references(items: Iterable[FeedbackItem]) -> dict[str, tuple[int, Reference]]:
+    """Reference key -> its number in the References section and the reference, in order of
+    first use."""
+    numbers: dict[str, tuple[int, Reference]] = {}
+    for item in items:
+        for ref in item.references:
+            numbers.setdefault(ref.key, (len(numbers) + 1, ref))
+    return numbers
+
+
+def _feedback(items: Sequence[FeedbackItem],
+              references: Mapping[str, tuple[int, Reference]]) -> str:
+    out = ["## Feedback", "", f"*{NOT_CLINICAL}*"]
+    for habit, title in HABITS.items():
+        mine = [i for i in items if i.habit == habit]
+        if not mine:
+            continue
+        out += ["", f"### {title}", ""]
+        out += [_feedback_item(i, references) for i in mine]
+    others = [i for i in items if i.habit not in HABITS]
+    if others:
+        out += ["", "### Other", ""]
+        out += [_feedback_item(i, references) for i in others]
+    return "\n".join(out)
+
+
+def _feedback_item(item: FeedbackItem,
+                   references: Mapping[str, tuple[int, Reference]]) -> str:
+    label = KIND_LABELS.get(item.kind, item.kind.capitalize())
+    lines = [f"- **{escape_md(label)}.** {escape_md(item.message)}"]
+    if item.suggestion:
+        lines.append(f"  - *Try:* {escape_md(item.suggestion)}")
+    for e in item.evidence:
+        lines.append(f"  - {_at(e)} {escape_md(e.role or e.speaker)}: {escape_md(quote(e.text))}")
+    if item.references:
+        compared = ", ".join(f"{_reference_value(ref)} [{references[ref.key][0]}]"
+                             for ref in item.references)
+        lines.append(f"  - Compared with: {compared}")
+    return "\n".join(lines)
+
+
+def _reference_value(ref: Reference) -> str:
+    value = f"{ref.value:g}"
+    unit = ref.unit if ref.unit == "%" else f" {ref.unit}"
+    return f"**{escape_md(value + unit)}**"
+
+
+def _references(numbers: Mapping[str, tuple[int, Reference]]) -> str:
+    if not numbers:
+        return ""
+    lines = ["## References", ""]
+    lines += [f"{n}. {_reference_value(ref)}: {escape_md(ref.statement)} {escape_md(ref.citation)}"
+              for n, ref in numbers.values()]
+    return "\n".join(lines)
+
+
+def _appendix(result: AnalysisResult) -> str:
+    events = result.events
+    q = result.metrics.questions
+
+    def of(*kinds: str) -> list[Event]:
+        return [e for e in events if e.type in kinds]
+
+    out = ["## Appendix: coded events", "",
+           "Every event the rules coded, with the words it rests on. Check them: automatic coding "
+           "can miss or mis-code an event."]
+    out += ["", f"### Clinician questions ({q.open} open, {q.closed} closed)", ""]
+    out.append(_event_table(of("question"), ("Open/closed", "Tags"),
+                            lambda e: (escape_md(e.label), escape_md(", ".join(e.tags)) or "-")))
+    out += ["", "### Interruptions", ""]
+    out.append(_event_table(
+        of("interruption"), ("By", "Outcome", "Talking over"),
+        lambda e: (escape_md(e.role), escape_md(e.label),
+                   escape_md(quote(str(e.evidence.get("overlapped_text", "")))))))
+    out += ["", "### Backchannels", ""]
+    out.append(_event_table(of("backchannel"), ("By",), lambda e: (escape_md(e.role),)))
+    n_other = len(of("overlap"))
+    if n_other:
+        out += ["", f"Other overlaps (turn changes at a completion point, shared laughter...): "
+                    f"{n_other}."]
+    out += ["", "### Psychosocial content", ""]
+    out.append(_event_table(of("psychosocial"), ("Who", "Category"),
+                            lambda e: (escape_md(e.role), escape_md(e.label))))
+    out += ["", "### Other communication events", ""]
+    out.append(_event_table(of(*_OTHER_EVENTS), ("Event", "Who", "Note"), _other_cells))
+    return "\n".join(out)
+
+
+def _other_cells(e: Event) -> tuple[str, ...]:
+    name = _EVENT_NAMES.get(e.type, e.type)
+    if e.type == "options" and e.label == "risks_benefits":
+        name = "benefits and harms"
+    elif e.type == "summary" and e.label == "teach_back":
+        name = "teach-back"
+    note = ""
+    if e.type == "harmful_language":
+        note = f"try: {e.evidence.get('alternative', '')}"
+    elif e.type == "missed_empathy" and e.evidence.get("clinician_reply"):
+        note = f"next clinician turn: {quote(str(e.evidence['clinician_reply']))}"
+    return escape_md(name), escape_md(e.role), escape_md(note) or "-"
+
+
+def _event_table(events: Sequence[Event], header: Sequence[str], cells: Any) -> str:
+    if not events:
+        return "None found."
+    rows = [(f"{clock(e.start_s)}", *cells(e), escape_md(quote(e.text))) for e in events]
+    return _table(("Time", *header, "Said"), rows)
+
+
+def _methods(result: AnalysisResult) -> str:
+    prov = result.provenance
+    rules = prov.get("rules") if isinstance(prov.get("rules"), Mapping) else {}
+    lines = ["## Methods", ""]
+    lines.append(f"- Rules: {escape_md(rules.get('name') or 'unknown')}, version "
+                 f"{escape_md(rules.get('version') or 'unknown')} "
+                 f"({escape_md(rules.get('source') or 'unknown source')})")
+    version = escape_md(prov.get("consult_audio_version", "unknown"))
+    analysed = f", analysed {escape_md(prov['analysed_at'])}" if prov.get("analysed_at") else ""
+    lines.append(f"- consult-audio version {version}{analysed}")
+    for key, value in prov.items():
+        if key in _PROVENANCE_SHOWN:
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+                                                                default=str)
+        lines.append(f"- {escape_md(key)}: {escape_md(shown)}")
+    lines.append("- Events are coded automatically from the transcript by the rules above, "
+                 "following the project's coding manual (RIAS, Four Habits, OPTION-5, "
+                 "Calgary-Cambridge). Talk shares are over speech time; silence and overlap over "
+                 "the recording.")
+    lines.append("- Reference values come from published studies in other settings; they are "
+                 "given for comparison, not as targets.")
+    lines.append(f"- **{NOT_CLINICAL}**")
+    return "\n".join(lines)
