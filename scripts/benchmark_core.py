@@ -95,7 +95,8 @@ def main(data_dir: Path, repeat: int) -> None:
         analyse(hour)
         hour_times.append(time.perf_counter() - t0)
 
-    print(f"consultations: {len(doctors)} (total audio {sum(c.duration for c in consultations) / 60:.1f} min)")
+    minutes = sum(c.duration for c in consultations) / 60
+    print(f"consultations: {len(doctors)} (total audio {minutes:.1f} min)")
     print(f"read + analyse, all: {total_all:.2f} s   (target < 15 s)")
     print(f"read + analyse, per consultation: median {statistics.median(timings) * 1000:.0f} ms, "
           f"max {max(timings) * 1000:.0f} ms")

@@ -28,10 +28,10 @@ def events(result: AnalysisResult, kind: str) -> list:
 
 OPENING = (
     ("dr", 0.0, 3.0, "Hello, come in. How can I help you today?"),
-    ("pt", 3.5, 20.0, "I've had pain in my lower back for three weeks, it started after gardening."),
+    ("pt", 3.5, 20.0, "I've had pain in my lower back for three weeks, it started gardening."),
     ("dr", 9.0, 9.4, "Mm."),
     ("pt", 21.0, 30.0, "It's been stopping me from working, and I'm really worried about it."),
-    ("dr", 31.0, 36.0, "That sounds really worrying. How long does the stiffness last in the morning?"),
+    ("dr", 31.0, 36.0, "That sounds really worrying. How long does the stiffness last?"),
     ("pt", 36.5, 38.0, "About an hour."),
 )
 

@@ -119,9 +119,9 @@ class Consultation:
 class Event:
     """One coded communication event, with the evidence behind it.
 
-    ``type`` is one of :data:`EVENT_TYPES`; ``label`` refines it (``open``/``closed`` for a question,
-    a category for psychosocial content, ``successful``/``unsuccessful`` for an interruption...);
-    ``utterance`` is the index of the utterance in :attr:`Consultation.utterances`.
+    ``type`` is one of :data:`EVENT_TYPES`; ``label`` refines it (``open``/``closed`` for a
+    question, a category for psychosocial content, ``successful``/``unsuccessful`` for an
+    interruption...); ``utterance`` is the index of the utterance in :attr:`Consultation.utterances`.
     """
 
     type: str

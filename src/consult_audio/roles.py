@@ -1,8 +1,9 @@
 """Who is the clinician and who the patient.
 
-Order of precedence: roles given by the user (``--role NAME=ROLE``), then speaker names that say the
-role (``doctor``, ``GP``, ``physio``; ``patient``, ``client``), then inference from what was said:
-the clinician asks most of the questions, usually opens the consultation, and uses clinical phrasing.
+Order of precedence: roles given by the user (``--role NAME=ROLE``), then speaker names that say
+the role (``doctor``, ``GP``, ``physio``; ``patient``, ``client``), then inference from what was
+said: the clinician asks most of the questions, usually opens the consultation, and uses clinical
+phrasing.
 """
 
 from __future__ import annotations

@@ -151,15 +151,19 @@ def _from_raw(raw: Any, source: str) -> Rules:
     return rules
 
 
+# Sections that hold words, not patterns.
+_WORD_LISTS = frozenset({"fillers", "discourse_markers", "backchannel"})
+
+
 def _validate(rules: Rules) -> None:
     """Compile everything once so a bad pattern fails at load time, naming its place."""
     def walk(node: Any, path: tuple[str, ...]) -> None:
         if isinstance(node, Mapping):
             for key, value in node.items():
                 walk(value, (*path, key))
-        elif isinstance(node, list) and node and all(isinstance(s, str) for s in node):
-            if path[0] not in {"fillers", "discourse_markers", "backchannel"}:
-                _compile(rules, path)
+        elif (isinstance(node, list) and node and all(isinstance(s, str) for s in node)
+              and path[0] not in _WORD_LISTS):
+            _compile(rules, path)
 
     walk({k: v for k, v in rules.raw.items() if k not in {"harmful_language", "timing"}}, ())
     rules.harmful_terms()

@@ -83,9 +83,10 @@ def opening_statement(c: Consultation, overlaps: Sequence[Event], rules: Rules) 
 def _only_channel_talk(text: str, rules: Rules) -> bool:
     """Every sentence is a channel check, a request to repeat or identity admin ("I can hear
     you. Can you hear me?", "Sorry, say that again?"): not yet why the patient came."""
-    skip = (rules.patterns("questions", "not_question"), rules.patterns("questions", "administrative"),
-            rules.patterns("questions", "channel"))
-    parts = [strip_leading_markers(sentence, rules).rstrip("?.! ") for _, _, sentence in sentences(text)]
+    skip = [rules.patterns("questions", name)
+            for name in ("not_question", "administrative", "channel")]
+    parts = [strip_leading_markers(sentence, rules).rstrip("?.! ")
+             for _, _, sentence in sentences(text)]
     return bool(parts) and all(any(p.search(part) for p in skip) or not part for part in parts)
 
 

@@ -39,7 +39,9 @@ class OverlapCoding:
     listener_utterances: frozenset[int]
 
 
-def overlap_pairs(utterances: Sequence[Utterance], *, min_overlap_s: float) -> list[tuple[int, int]]:
+def overlap_pairs(
+    utterances: Sequence[Utterance], *, min_overlap_s: float
+) -> list[tuple[int, int]]:
     """Index pairs ``(a, b)`` of overlapping utterances of different speakers, ``b`` incoming."""
     pairs = []
     for i, a in enumerate(utterances):

@@ -23,7 +23,9 @@ def without_excluded(text: str, patterns: PatternSet) -> str:
     return "".join(chars)
 
 
-def code_utterance(text: str, rules: Rules, *, role: Role = Role.PATIENT) -> tuple[str, Match] | None:
+def code_utterance(
+    text: str, rules: Rules, *, role: Role = Role.PATIENT
+) -> tuple[str, Match] | None:
     """The first psychosocial category whose cues appear in ``text``, with the match.
 
     The clinician's own clinical reasoning ("I'm not worried it's...") is not the patient's
@@ -93,7 +95,9 @@ def _event(c: Consultation, i: int, category: str, evidence: dict[str, object]) 
     )
 
 
-def psychosocial_metrics(c: Consultation, events: Sequence[Event], *, speech_s: float) -> Psychosocial:
+def psychosocial_metrics(
+    c: Consultation, events: Sequence[Event], *, speech_s: float
+) -> Psychosocial:
     """When psychosocial talk first appears (s and fraction of the consultation), who raised it,
     and its share of speech time."""
     first = min(events, key=lambda e: e.start_s, default=None)

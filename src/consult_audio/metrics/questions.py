@@ -47,7 +47,8 @@ def code_sentence(sentence: str, rules: Rules, *, greeting_allowed: bool) -> Que
     starts_like_question = rules.patterns("questions", "question_start").search(core)
     if not (asked or request or (starts_like_question and _aux_question(core))):
         return QuestionCoding(False, "", (), None)
-    tags = tuple(tag for tag, ps in rules.categories("questions", "tags").items() if ps.search(core))
+    tag_rules = rules.categories("questions", "tags")
+    tags = tuple(tag for tag, ps in tag_rules.items() if ps.search(core))
     kind, why = _open_or_closed(core, tags, request, rules)
     return QuestionCoding(True, kind, tags, why)
 

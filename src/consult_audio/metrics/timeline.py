@@ -24,7 +24,10 @@ def total(spans: Iterable[tuple[float, float]]) -> float:
     return sum(end - start for start, end in union(spans))
 
 
-def intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> list[tuple[float, float]]:
+Spans = list[tuple[float, float]]
+
+
+def intersect(a: Spans, b: Spans) -> Spans:
     """Intersection of two disjoint sorted interval lists (as :func:`union` returns)."""
     out = []
     i = j = 0
