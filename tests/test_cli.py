@@ -77,7 +77,8 @@ def consultation(tmp_path: Path, textgrid_text: TextGridBuilder) -> list[Path]:
 
 
 def run(*args: object) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    # A wide terminal, so that the summary table shows whole file paths on one line.
+    return CliRunner().invoke(main, [str(a) for a in args], env={"COLUMNS": "250"})
 
 
 def analyse(files: Sequence[Path], out: Path, *options: object) -> Result:

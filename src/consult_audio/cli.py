@@ -425,7 +425,7 @@ def summary_table(result: AnalysisResult, written: Sequence[Path]) -> Table:
     table = Table(title=Text(f"{result.consultation.id} ({_clock(tt.duration_s)})"),
                   show_header=False, title_justify="left")
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")  # long file paths wrap rather than end in "..."
     for key, value in rows.items():
         table.add_row(key, Text(value))  # Text: no markup in file names or ids
     return table

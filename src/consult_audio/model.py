@@ -121,7 +121,8 @@ class Event:
 
     ``type`` is one of :data:`EVENT_TYPES`; ``label`` refines it (``open``/``closed`` for a
     question, a category for psychosocial content, ``successful``/``unsuccessful`` for an
-    interruption...); ``utterance`` is the index of the utterance in :attr:`Consultation.utterances`.
+    interruption...); ``utterance`` is the index of the utterance in
+    :attr:`Consultation.utterances`.
     """
 
     type: str
