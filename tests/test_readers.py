@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,9 @@ from consult_audio.model import Role, Speaker, Utterance, Word
 from consult_audio.readers import jsonfile as jsonfile_reader
 from consult_audio.readers import load_consultation, read_segments
 from consult_audio.readers.base import Segment, split_speaker_prefix
+
+TextGridBuilder = Callable[..., str]  # the ``textgrid_text`` fixture of conftest.py
+XMAX = 20.0  # s, the length of each TextGrid below
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -32,31 +35,13 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def textgrid(tiers: Mapping[str, Sequence[tuple[float, float, str]]], xmax: float = 20.0) -> str:
-    """A long-format TextGrid; the gaps between the given intervals become empty intervals."""
-    lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', "", "xmin = 0",
-             f"xmax = {xmax}", "tiers? <exists>", f"size = {len(tiers)}", "item []:"]
-    for n, (name, spans) in enumerate(tiers.items(), 1):
-        intervals: list[tuple[float, float, str]] = []
-        t = 0.0
-        for start, end, text in spans:
-            if start > t:
-                intervals.append((t, start, ""))
-            intervals.append((start, end, text))
-            t = end
-        if t < xmax:
-            intervals.append((t, xmax, ""))
-        lines += [f"    item [{n}]:", '        class = "IntervalTier"', f'        name = "{name}"',
-                  "        xmin = 0", f"        xmax = {xmax}",
-                  f"        intervals: size = {len(intervals)}"]
-        for i, (start, end, text) in enumerate(intervals, 1):
-            lines += [f"        intervals [{i}]:", f"            xmin = {start}",
-                      f"            xmax = {end}", f'            text = "{text}"']
-    return "\n".join(lines) + "\n"
-
-
 def texts(segments: Sequence[Segment]) -> list[tuple[str, float, float, str]]:
     return [(s.speaker, s.start, s.end, s.text) for s in segments]
+
+
+def said(segments: Sequence[Segment]) -> list[tuple[str, str]]:
+    """Speaker and text of each segment."""
+    return [(s.speaker, s.text) for s in segments]
 
 
 def times(segments: Sequence[Segment]) -> list[float]:
@@ -67,15 +52,15 @@ def times(segments: Sequence[Segment]) -> list[float]:
 # --- TextGrid -----------------------------------------------------------------------------------
 
 
-def test_textgrid_one_file_per_speaker(tmp_path: Path) -> None:
-    doctor = write(tmp_path / "c1_doctor.TextGrid", textgrid({"Speaker": [
+def test_textgrid_one_file_per_speaker(tmp_path: Path, textgrid_text: TextGridBuilder) -> None:
+    doctor = write(tmp_path / "c1_doctor.TextGrid", textgrid_text({"Speaker": [
         (1.0, 3.5, "Hello, <UNSURE>how are</UNSURE> you?"),
         (8.0, 10.0, "Any fever?"),
-    ]}))
-    patient = write(tmp_path / "c1_patient.TextGrid", textgrid({"Speaker": [
+    ]}, XMAX))
+    patient = write(tmp_path / "c1_patient.TextGrid", textgrid_text({"Speaker": [
         (3.0, 7.5, "<UNIN/> I've had a cough."),
         (10.5, 11.0, "<UNIN/>"),
-    ]}))
+    ]}, XMAX))
     assert texts(read_segments(doctor)) == [
         ("Speaker", 1.0, 3.5, "Hello, <UNSURE>how are</UNSURE> you?"),
         ("Speaker", 8.0, 10.0, "Any fever?"),
@@ -95,11 +80,11 @@ def test_textgrid_one_file_per_speaker(tmp_path: Path) -> None:
     assert c.sources == (str(doctor), str(patient))
 
 
-def test_textgrid_two_named_tiers(tmp_path: Path) -> None:
-    path = write(tmp_path / "visit.TextGrid", textgrid({
+def test_textgrid_two_named_tiers(tmp_path: Path, textgrid_text: TextGridBuilder) -> None:
+    path = write(tmp_path / "visit.TextGrid", textgrid_text({
         "Doctor": [(0.5, 2.0, "What brings you in?")],
         "Patient": [(2.2, 4.0, "My knee <INAUDIBLE_SPEECH/> hurts.")],
-    }))
+    }, XMAX))
     c = load_consultation([path], infer=by_name)
     assert c.id == "visit"
     assert [(u.speaker, u.start, u.end, u.text, u.tags) for u in c.utterances] == [
@@ -108,12 +93,12 @@ def test_textgrid_two_named_tiers(tmp_path: Path) -> None:
     ]
 
 
-def test_default_role_assignment(tmp_path: Path) -> None:
+def test_default_role_assignment(tmp_path: Path, textgrid_text: TextGridBuilder) -> None:
     pytest.importorskip("consult_audio.roles", reason="consult_audio.roles not written yet")
-    path = write(tmp_path / "visit.TextGrid", textgrid({
+    path = write(tmp_path / "visit.TextGrid", textgrid_text({
         "Doctor": [(0.5, 2.0, "What brings you in today?")],
         "Patient": [(2.2, 4.0, "My knee hurts when I walk.")],
-    }))
+    }, XMAX))
     c = load_consultation([path])
     assert c.role_of("Doctor") is Role.CLINICIAN
     assert c.role_of("Patient") is Role.PATIENT
@@ -177,40 +162,34 @@ def test_speaker_prefix(line: str, expected: tuple[str, str] | None) -> None:
 # --- plain text ---------------------------------------------------------------------------------
 
 
-def test_plaintext_estimated_times(tmp_path: Path) -> None:
-    path = write(tmp_path / "c4.txt", (
-        "Consultation 4 transcript\n\n"
-        "Doctor: How are you today?\n"
-        "Patient: Not great, my head hurts\n"
-        "and I feel <UNSURE>dizzy</UNSURE>.\n"
-        "Doctor: <UNIN/>\n"
-    ))
-    segments = read_segments(path)
+ESTIMATED_TIMES = (
+    "Consultation 4 transcript\n\n"
+    "Doctor: How are you today?\n"
+    "Patient: Not great, my head hurts\n"
+    "and I feel <UNSURE>dizzy</UNSURE>.\n"
+    "Doctor: <UNIN/>\n"
+)
+TIMESTAMPS = (
+    "[00:01:08.5] Doctor: Come in, come in, sit down over there please.\n"
+    "00:01:10 - 00:01:14 Patient: Thank you, doctor.\n"
+    "Doctor: (1:20) Sit down, please. It is 10:30 now.\n"
+    "1:25 is when I arrived, continues the doctor.\n"
+    "[1:40] and a new timed line by the doctor\n"
+    "Speaker 2  2:00\n"
+    "Otter style text\n"
+    "Patient: no time here\n"
+)
+
+
+@pytest.mark.parametrize(("text", "expected_said", "expected_times"), [
     # 150 words/min = 0.4 s a word; a tag-only turn counts as one word
-    assert [(s.speaker, s.text) for s in segments] == [
+    pytest.param(ESTIMATED_TIMES, [
         ("Doctor", "How are you today?"),
         ("Patient", "Not great, my head hurts and I feel <UNSURE>dizzy</UNSURE>."),
         ("Doctor", "<UNIN/>"),
-    ]
-    assert times(segments) == pytest.approx([0, 1.6, 1.6, 5.2, 5.2, 5.6])
-    c = load_consultation([path], infer=by_name)
-    assert c.utterances[1].text == "Not great, my head hurts and I feel dizzy."
-    assert c.utterances[2].tags == ("unintelligible",)
-
-
-def test_plaintext_timestamps(tmp_path: Path) -> None:
-    path = write(tmp_path / "c5.txt", (
-        "[00:01:08.5] Doctor: Come in, come in, sit down over there please.\n"
-        "00:01:10 - 00:01:14 Patient: Thank you, doctor.\n"
-        "Doctor: (1:20) Sit down, please. It is 10:30 now.\n"
-        "1:25 is when I arrived, continues the doctor.\n"
-        "[1:40] and a new timed line by the doctor\n"
-        "Speaker 2  2:00\n"
-        "Otter style text\n"
-        "Patient: no time here\n"
-    ))
-    segments = read_segments(path)
-    assert [(s.speaker, s.text) for s in segments] == [
+    ], [0, 1.6, 1.6, 5.2, 5.2, 5.6], id="estimated-times"),
+    # a turn without an end lasts 0.4 s a word, cut at the next given start (68.5 + 10 words > 70)
+    pytest.param(TIMESTAMPS, [
         ("Doctor", "Come in, come in, sit down over there please."),
         ("Patient", "Thank you, doctor."),
         ("Doctor",
@@ -218,10 +197,20 @@ def test_plaintext_timestamps(tmp_path: Path) -> None:
         ("Doctor", "and a new timed line by the doctor"),
         ("Speaker 2", "Otter style text"),
         ("Patient", "no time here"),
-    ]
-    # a turn without an end lasts 0.4 s a word, cut at the next given start (68.5 + 10 words > 70)
-    assert times(segments) == pytest.approx([68.5, 70, 70, 74, 80, 86, 100, 103.2,
-                                             120, 121.2, 121.2, 122.4])
+    ], [68.5, 70, 70, 74, 80, 86, 100, 103.2, 120, 121.2, 121.2, 122.4], id="timestamps"),
+])
+def test_plaintext_segments(tmp_path: Path, text: str, expected_said: list[tuple[str, str]],
+                            expected_times: list[float]) -> None:
+    segments = read_segments(write(tmp_path / "c.txt", text))
+    assert said(segments) == expected_said
+    assert times(segments) == pytest.approx(expected_times)
+
+
+def test_plaintext_tags_leave_the_utterance_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "c4.txt", ESTIMATED_TIMES)
+    c = load_consultation([path], infer=by_name)
+    assert c.utterances[1].text == "Not great, my head hurts and I feel dizzy."
+    assert c.utterances[2].tags == ("unintelligible",)
 
 
 @pytest.mark.parametrize(("line", "start", "end"), [
@@ -233,7 +222,7 @@ def test_plaintext_timestamps(tmp_path: Path) -> None:
 ])
 def test_plaintext_time_forms(tmp_path: Path, line: str, start: float, end: float) -> None:
     segments = read_segments(write(tmp_path / "t.txt", line + "\n"))
-    assert [(s.speaker, s.text) for s in segments] == [("Doctor", "hi")]
+    assert said(segments) == [("Doctor", "hi")]
     assert times(segments) == pytest.approx([start, end])
 
 
@@ -515,9 +504,10 @@ def test_one_speaker_only(tmp_path: Path) -> None:
         load_consultation([path], infer=by_name)
 
 
-def test_no_speech(tmp_path: Path) -> None:
-    a = write(tmp_path / "c1_doctor.TextGrid", textgrid({"Speaker": []}))
-    b = write(tmp_path / "c1_patient.TextGrid", textgrid({"Speaker": [(1.0, 2.0, "  ")]}))
+def test_no_speech(tmp_path: Path, textgrid_text: TextGridBuilder) -> None:
+    a = write(tmp_path / "c1_doctor.TextGrid", textgrid_text({"Speaker": []}, XMAX))
+    b = write(tmp_path / "c1_patient.TextGrid",
+              textgrid_text({"Speaker": [(1.0, 2.0, "  ")]}, XMAX))
     with pytest.raises(InputError, match=r"c1_doctor\.TextGrid, .*c1_patient\.TextGrid: no speech"):
         load_consultation([a, b], infer=by_name)
 
