@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from consult_audio.metrics.cues import normalise, strip_leading_markers
 from consult_audio.metrics.overlaps import char_time
@@ -111,6 +112,17 @@ def _sentences_of(c: Consultation, role: Role) -> Iterator[tuple[int, Utterance,
                 yield i, u, start, end, sentence
 
 
+def _question_event(
+    event_type: str, role: Role, index: int, u: Utterance, sentence: str, coding: QuestionCoding,
+    *, start_s: float, end_s: float, tags: tuple[str, ...] = (), evidence: Mapping[str, Any],
+) -> Event:
+    """The event for one question ``sentence`` of utterance ``u`` (``c.utterances[index]``),
+    from ``start_s`` to ``end_s`` (s)."""
+    return Event(type=event_type, start_s=start_s, end_s=end_s, role=str(role), text=sentence,
+                 label=coding.kind, speaker=u.speaker, utterance=index, tags=tags,
+                 evidence=evidence)
+
+
 def find_questions(c: Consultation, rules: Rules) -> list[Event]:
     """Clinician question events, one per question sentence, in order."""
     opening = opening_question_index(c, rules)
@@ -123,16 +135,9 @@ def find_questions(c: Consultation, rules: Rules) -> list[Event]:
         coding = code_sentence(sentence, rules, greeting_allowed=said_at < greeting_until)
         if not coding.is_question:
             continue
-        events.append(Event(
-            type="question",
-            start_s=said_at,
-            end_s=char_time(u, end),
-            role=str(Role.CLINICIAN),
-            text=sentence,
-            label=coding.kind,
-            speaker=u.speaker,
-            utterance=i,
-            tags=coding.tags,
+        events.append(_question_event(
+            "question", Role.CLINICIAN, i, u, sentence, coding,
+            start_s=said_at, end_s=char_time(u, end), tags=coding.tags,
             evidence=coding.why.evidence() if coding.why else {},
         ))
     return events
@@ -148,15 +153,9 @@ def find_patient_questions(c: Consultation, rules: Rules) -> list[Event]:
         coding = code_sentence(sentence, rules, greeting_allowed=True)
         if not coding.is_question:
             continue
-        events.append(Event(
-            type="patient_question",
-            start_s=char_time(u, start) if start else u.start,
-            end_s=char_time(u, end),
-            role=str(Role.PATIENT),
-            text=sentence,
-            label=coding.kind,
-            speaker=u.speaker,
-            utterance=i,
+        events.append(_question_event(
+            "patient_question", Role.PATIENT, i, u, sentence, coding,
+            start_s=char_time(u, start) if start else u.start, end_s=char_time(u, end),
             evidence={"rule": "ends with '?'"},
         ))
     return events
