@@ -33,6 +33,11 @@ def item(result: AnalysisResult, key: str) -> FeedbackItem:
     return found[0]
 
 
+def feedback_on(key: str, *utterances: Utterance) -> FeedbackItem:
+    """The one feedback item ``key`` from analysing a consultation of ``utterances``."""
+    return item(analyse(consult(*utterances)), key)
+
+
 INTERRUPTED = consult(
     U("dr", 0.0, 3.0, "How can I help?"),
     U("pt", 3.5, 12.0, "I've had this pain in my lower back for three weeks and it started when I "
@@ -103,12 +108,12 @@ def test_interrupted_opening_cites_18_s_and_quotes_the_interruption() -> None:
 
 
 def test_completed_opening_is_a_strength() -> None:
-    result = analyse(consult(
+    f = feedback_on(
+        "opening_statement",
         U("dr", 0.0, 3.0, "How can I help?"),
         U("pt", 3.5, 12.0, "I've had this pain in my lower back for three weeks."),
         U("dr", 13.0, 15.0, "Does it go down your leg?"),
-    ))
-    f = item(result, "opening_statement")
+    )
     assert f.kind == "strength"
     assert {"opening_redirect_beckman_1984", "opening_talking_time_langewitz_2002"} <= {
         r.key for r in f.references}
@@ -133,12 +138,12 @@ def test_no_questions_and_no_psychosocial_content_are_info_items() -> None:
 
 
 def test_harmful_language_item_gives_the_alternative() -> None:
-    result = analyse(consult(
+    f = feedback_on(
+        "harmful_language",
         U("dr", 0.0, 3.0, "How can I help?"),
         U("pt", 3.5, 8.0, "My back has been sore for a month."),
         U("dr", 9.0, 14.0, "Your scan shows some wear and tear."),
-    ))
-    f = item(result, "harmful_language")
+    )
     event = f.evidence[0]
     assert event.type == "harmful_language"
     alternative = event.evidence["alternative"]
@@ -150,12 +155,12 @@ def test_harmful_language_item_gives_the_alternative() -> None:
 
 
 def test_missed_empathy_quotes_the_cue_and_suggests_naming_the_feeling() -> None:
-    result = analyse(consult(
+    f = feedback_on(
+        "missed_empathy",
         U("dr", 0.0, 3.0, "How can I help?"),
         U("pt", 3.5, 9.0, "I've had headaches and I'm really worried it's something serious."),
         U("dr", 10.0, 12.0, "Do you smoke?"),
-    ))
-    f = item(result, "missed_empathy")
+    )
     assert f.habit == "demonstrate_empathy"
     assert "really worried" in f.message
     assert "That sounds really worrying" in f.suggestion

@@ -35,6 +35,12 @@ EXPECTED_COLUMNS = [
     "summary", "teach_back", "harmful_language", "patient_questions", "rules_version",
 ]
 
+# No questions, psychosocial content or opening statement, so several values are unmeasured.
+PLAIN = Consultation("plain", 12.0, (Speaker("dr", Role.CLINICIAN), Speaker("pt", Role.PATIENT)), (
+    U("dr", 0.0, 3.0, "Your results are normal."),
+    U("pt", 3.5, 5.0, "Right, thanks."),
+))
+
 
 @pytest.fixture(scope="module")
 def result() -> AnalysisResult:
@@ -131,11 +137,7 @@ def test_markdown_renders_a_saved_analysis(result: AnalysisResult) -> None:
 
 
 def test_markdown_without_questions_or_psychosocial_content() -> None:
-    r = analyse(Consultation("plain", 12.0, (Speaker("dr", Role.CLINICIAN),
-                                             Speaker("pt", Role.PATIENT)), (
-        U("dr", 0.0, 3.0, "Your results are normal."),
-        U("pt", 3.5, 5.0, "Right, thanks."),
-    )))
+    r = analyse(PLAIN)
     md = render_markdown(r)
     assert "| First psychosocial content | none found |" in md
     assert "| Patient's opening statement | not found |" in md
@@ -184,11 +186,7 @@ def test_metrics_csv_round_trips(result: AnalysisResult, tmp_path: Path) -> None
 
 
 def test_metrics_csv_leaves_unmeasured_values_empty(tmp_path: Path) -> None:
-    r = analyse(Consultation("plain", 12.0, (Speaker("dr", Role.CLINICIAN),
-                                             Speaker("pt", Role.PATIENT)), (
-        U("dr", 0.0, 3.0, "Your results are normal."),
-        U("pt", 3.5, 5.0, "Right, thanks."),
-    )))
+    r = analyse(PLAIN)
     path = tmp_path / "plain.csv"
     write_metrics_csv(r, path)
     with path.open(encoding="utf-8", newline="") as f:
