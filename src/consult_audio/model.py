@@ -13,7 +13,10 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA = "consult-audio/analysis/v1"
 
@@ -350,7 +353,7 @@ class AnalysisResult:
         schema = data.get("schema")
         if schema != SCHEMA:
             raise ValueError(f"analysis schema is {schema!r}, expected {SCHEMA!r}")
-        return from_plain(cls, {k: data[k] for k in _field_names(cls) if k in data})
+        return _dataclass_from_plain(cls, {k: data[k] for k in _field_names(cls) if k in data})
 
 
 # --- generic (de)serialisation --------------------------------------------------------------------
@@ -369,24 +372,32 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+_D = TypeVar("_D", bound="DataclassInstance")
+
+
 def _field_names(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
+
+
+def _dataclass_from_plain(cls: type[_D], data: Any) -> _D:
+    """Build an instance of the dataclass ``cls`` from a mapping, field by field."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = from_plain(hints[f.name], data[f.name])
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ValueError(f"{cls.__name__}: missing field {f.name!r}")
+    return cls(**kwargs)
 
 
 def from_plain(tp: Any, data: Any) -> Any:
     """Build an instance of type ``tp`` (a dataclass or a typing construct) from plain data."""
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
-        if not isinstance(data, Mapping):
-            raise ValueError(f"{tp.__name__}: expected an object, got {type(data).__name__}")
-        hints = typing.get_type_hints(tp)
-        kwargs = {}
-        for f in dataclasses.fields(tp):
-            if f.name in data:
-                kwargs[f.name] = from_plain(hints[f.name], data[f.name])
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ValueError(f"{tp.__name__}: missing field {f.name!r}")
-        return tp(**kwargs)
+        return _dataclass_from_plain(tp, data)
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
         if data is None and type(None) in args:

@@ -4,7 +4,7 @@ daily life, finances and stressors (coding manual, "Psychosocial content")."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from consult_audio.metrics.cues import content_words, is_backchannel_text, normalise
 from consult_audio.metrics.timeline import total
@@ -80,7 +80,7 @@ def _excluded_category(text: str, rules: Rules) -> str | None:
     return None
 
 
-def _event(c: Consultation, i: int, category: str, evidence: dict[str, object]) -> Event:
+def _event(c: Consultation, i: int, category: str, evidence: Mapping[str, object]) -> Event:
     u = c.utterances[i]
     return Event(
         type="psychosocial",

@@ -16,7 +16,7 @@ def read(path: Path) -> list[Segment]:
         tg = praat_textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
     except (PraatioException, ValueError, IndexError) as err:
         raise InputError(path, f"malformed TextGrid: {err}") from err
-    segments = []
+    segments: list[Segment] = []
     for name in tg.tierNames:
         tier = tg.getTier(name)
         if tier.tierType != praat_textgrid.INTERVAL_TIER:

@@ -266,7 +266,8 @@ def _event_table(events: Sequence[Event], header: Sequence[str], cells: Any) -> 
 
 def _methods(result: AnalysisResult) -> str:
     prov = result.provenance
-    rules = prov.get("rules") if isinstance(prov.get("rules"), Mapping) else {}
+    rules_info = prov.get("rules")
+    rules: Mapping[str, Any] = rules_info if isinstance(rules_info, Mapping) else {}
     lines = ["## Methods", ""]
     lines.append(f"- Rules: {escape_md(rules.get('name') or 'unknown')}, version "
                  f"{escape_md(rules.get('version') or 'unknown')} "
