@@ -87,14 +87,15 @@ def _packaged_references() -> Mapping[str, Reference]:
 
 def _reference(entry: Mapping[str, Any]) -> Reference:
     value = entry["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"reference {entry.get('key')!r}: value must be a number")
-    texts = [entry[name] for name in ("key", "unit", "statement", "citation")]
-    if not all(isinstance(t, str) and t for t in texts):
-        raise ValueError(f"reference {entry.get('key')!r}: key, unit, statement and citation "
-                         "must be non-empty strings")
-    return Reference(entry["key"], float(value), entry["unit"], entry["statement"],
-                     entry["citation"])
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ValueError(f"reference {entry.get('key')!r}: value must be a number or null")
+    names = ("key", "unit", "statement", "citation") if value is not None else (
+        "key", "statement", "citation")
+    if not all(isinstance(entry[name], str) and entry[name] for name in names):
+        raise ValueError(f"reference {entry.get('key')!r}: {', '.join(names)} must be "
+                         "non-empty strings")
+    return Reference(entry["key"], None if value is None else float(value), str(entry["unit"]),
+                     entry["statement"], entry["citation"])
 
 
 # --- small text helpers --------------------------------------------------------------------------

@@ -288,10 +288,11 @@ class Metrics:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A research reference value a finding is compared with."""
+    """A research reference a finding is compared with: a value with its unit, or (``value``
+    ``None``) a source whose finding is stated in words only."""
 
     key: str
-    value: float
+    value: float | None
     unit: str
     statement: str
     citation: str

@@ -197,6 +197,8 @@ def _feedback_item(item: FeedbackItem,
 
 
 def _reference_value(ref: Reference) -> str:
+    if ref.value is None:
+        return "see"
     value = f"{ref.value:g}"
     unit = ref.unit if ref.unit == "%" else f" {ref.unit}"
     return f"**{escape_md(value + unit)}**"
