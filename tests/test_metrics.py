@@ -273,3 +273,29 @@ def test_shifting_all_times_changes_nothing(c: Consultation, shift: float) -> No
     assert tb.overlap_s == pytest.approx(ta.overlap_s)
     assert b.metrics.questions == a.metrics.questions
     assert b.metrics.interruptions.backchannels == a.metrics.interruptions.backchannels
+
+
+@pytest.mark.parametrize("text", [
+    "Your blood pressure is fine.",
+    "I'll do a quick physical exam now.",
+    "Do these exercises at home twice a day.",
+    "Shift your weight onto the left leg.",
+    "The benefits of exercise are clear.",
+    "Look after your back by keeping active.",
+    "It's a single tablet once a day.",
+])
+def test_clinical_uses_of_social_words_are_not_psychosocial(text: str) -> None:
+    c = consult(("dr", 0.0, 4.0, text), ("pt", 4.5, 6.0, "Right."))
+    assert not events(analyse(c), "psychosocial")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("I've been under a lot of pressure at work.", "work"),
+    ("I look after my mum, she's not well.", "family_social"),
+    ("We can't pay the bills since I stopped working.", "work"),
+    ("I've got my final exams next week and I'm stressed.", "emotion"),
+])
+def test_psychosocial_categories(text: str, category: str) -> None:
+    c = consult(("dr", 0.0, 2.0, "How are things?"), ("pt", 2.5, 8.0, text))
+    (event,) = events(analyse(c), "psychosocial")
+    assert event.label == category and event.role == "patient"
