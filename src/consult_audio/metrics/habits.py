@@ -7,27 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consult_audio.metrics.cues import is_encourager, is_tag_only, normalise
+from consult_audio.metrics.events import utterance_event
 from consult_audio.metrics.overlaps import char_time
 from consult_audio.metrics.psychosocial import without_excluded
 from consult_audio.model import Consultation, Event, Habits, Role, Utterance
 from consult_audio.rules import Match, Rules
 from consult_audio.text import sentences
-
-
-def _event(c: Consultation, i: int, kind: str, match: Match | dict[str, object], *,
-           label: str = "", text: str | None = None) -> Event:
-    u = c.utterances[i]
-    return Event(
-        type=kind,
-        start_s=u.start,
-        end_s=u.end,
-        role=str(c.role_of(u.speaker)),
-        text=u.text if text is None else text,
-        label=label,
-        speaker=u.speaker,
-        utterance=i,
-        evidence=match.evidence() if isinstance(match, Match) else match,
-    )
 
 
 def _role_indices(c: Consultation, role: Role) -> list[int]:
@@ -52,15 +37,13 @@ def find_empathy(c: Consultation, rules: Rules) -> list[Event]:
     for i in _role_indices(c, Role.CLINICIAN):
         m = ps.search(normalise(c.utterances[i].text))
         if m:
-            out.append(_event(c, i, "empathy", m))
+            out.append(utterance_event(c, i, "empathy", m))
     return out
 
 
 def emotion_cue(text: str, rules: Rules) -> Match | None:
     """A patient's emotion or concern in ``text`` (negated and physical uses removed)."""
-    cleaned = normalise(text)
-    for pattern in rules.patterns("emotion_cue_exclude").patterns:
-        cleaned = pattern.sub(" ", cleaned)
+    cleaned = without_excluded(normalise(text), rules.patterns("emotion_cue_exclude"))
     return rules.patterns("emotion_cue").search(cleaned)
 
 
@@ -83,7 +66,7 @@ def find_missed_empathy(c: Consultation, rules: Rules, empathy: Sequence[Event])
         handled_until = reply
         responded = reply in empathic or _asks_about_feelings(c.utterances[reply].text, rules)
         if not responded:
-            out.append(_event(c, i, "missed_empathy", {
+            out.append(utterance_event(c, i, "missed_empathy", {
                 **m.evidence(), "clinician_reply_utterance": reply,
                 "clinician_reply": c.utterances[reply].text}))
     return out
@@ -116,7 +99,7 @@ def find_by_patterns(c: Consultation, rules: Rules, section: str, kind: str, *,
     for i in _role_indices(c, Role.CLINICIAN):
         m = ps.search(normalise(c.utterances[i].text))
         if m:
-            out.append(_event(c, i, kind, m, label=label))
+            out.append(utterance_event(c, i, kind, m, label=label))
     return out
 
 

@@ -4,9 +4,10 @@ daily life, finances and stressors (coding manual, "Psychosocial content")."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from consult_audio.metrics.cues import content_words, is_backchannel_text, normalise
+from consult_audio.metrics.events import utterance_event
 from consult_audio.metrics.timeline import total
 from consult_audio.model import Consultation, Event, Psychosocial, Role
 from consult_audio.rules import Match, PatternSet, Rules
@@ -59,10 +60,10 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
         answering = role == Role.PATIENT and short and not is_backchannel_text(u.text, rules)
         if coded and not (answering and coded[0] == excluded):
             category, m = coded
-            events.append(_event(c, i, category, m.evidence()))
+            events.append(utterance_event(c, i, "psychosocial", m, label=category))
         elif not coded and answering and asked is not None:
             q_index, category = asked
-            events.append(_event(c, i, category, {
+            events.append(utterance_event(c, i, "psychosocial", label=category, evidence={
                 "rule": "short answer to a psychosocial question", "question_utterance": q_index}))
         if role == Role.CLINICIAN and not is_backchannel_text(u.text, rules):
             question = "?" in u.text
@@ -78,21 +79,6 @@ def _excluded_category(text: str, rules: Rules) -> str | None:
         if ps.search(norm):
             return category
     return None
-
-
-def _event(c: Consultation, i: int, category: str, evidence: Mapping[str, object]) -> Event:
-    u = c.utterances[i]
-    return Event(
-        type="psychosocial",
-        start_s=u.start,
-        end_s=u.end,
-        role=str(c.role_of(u.speaker)),
-        text=u.text,
-        label=category,
-        speaker=u.speaker,
-        utterance=i,
-        evidence=evidence,
-    )
 
 
 def psychosocial_metrics(
