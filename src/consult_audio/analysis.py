@@ -40,13 +40,15 @@ def code_events(c: Consultation, rules: Rules) -> tuple[list[Event], frozenset[i
 
 
 def _preference_events(c: Consultation, rules: Rules, asked: list[Event]) -> list[Event]:
-    by_question = {q.utterance for q in asked if "preference" in q.tags}
+    """Clinician utterances asking the patient's view on a plan, plus any question tagged
+    ``preference`` in an utterance the patterns did not already find."""
     found = habits.find_by_patterns(c, rules, "preference", "preference")
-    extra = [q for q in asked if "preference" in q.tags
-             and q.utterance not in {e.utterance for e in found}]
-    del by_question
-    return found + [Event("preference", q.start_s, q.end_s, q.role, q.text, "", q.speaker,
-                          q.utterance, q.tags, q.evidence) for q in extra]
+    seen = {e.utterance for e in found}
+    return found + [
+        Event("preference", q.start_s, q.end_s, q.role, q.text, "", q.speaker, q.utterance,
+              q.tags, q.evidence)
+        for q in asked if "preference" in q.tags and q.utterance not in seen
+    ]
 
 
 def compute_metrics(c: Consultation, events: list[Event], listeners: frozenset[int],
