@@ -16,8 +16,8 @@ from consult_audio.text import sentences, tokens
 
 _CLINICIAN_NAMES = re.compile(
     r"\b(doctor|doc|dr|clinician|gp|nurse|physio|physiotherapist|therapist|practitioner|"
-    r"consultant|clinician|provider|md|np|pt|interviewer|counsel+or|psychologist|midwife)\b", re.I)
-_PATIENT_NAMES = re.compile(r"\b(patient|client|pt_?patient|service user|caller)\b", re.I)
+    r"consultant|provider|md|np|interviewer|counsel+or|psychologist|midwife)\b", re.I)
+_PATIENT_NAMES = re.compile(r"\b(patient|client|pt|service user|caller)\b", re.I)
 
 # Phrases typical of the clinician's side of a consultation (inference only).
 _CLINICIAN_PHRASES = re.compile(
