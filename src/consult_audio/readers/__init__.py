@@ -10,6 +10,7 @@ from pathlib import Path
 
 from consult_audio.errors import InputError
 from consult_audio.model import Consultation, Role, Speaker, Utterance
+from consult_audio.readers import base
 from consult_audio.readers.base import (
     Segment,
     generic_speaker_name,
@@ -32,6 +33,9 @@ def _reader(name: str) -> Reader:
     read: Reader = module.read
     return read
 
+
+# Formats parsed from XML or JSON, where line counts say nothing about the size of the content.
+_UNLINED = frozenset({".json", ".eaf"})
 
 # suffix -> reader module
 FORMATS: dict[str, str] = {
@@ -59,6 +63,7 @@ def read_segments(path: Path) -> list[Segment]:
         raise InputError(path, f"unknown transcript format {suffix or '(no suffix)'!r}; "
                                f"supported: {known}")
     try:
+        _check_limits(path, suffix)
         segments = _reader(FORMATS[suffix])(path)
     except InputError:
         raise
@@ -66,11 +71,21 @@ def read_segments(path: Path) -> list[Segment]:
         raise not_utf8(path, err) from err
     except OSError as err:
         raise InputError(path, f"cannot read the file: {err.strerror or err}") from err
+    except RecursionError as err:
+        raise InputError(path, f"{FORMATS[suffix]} file nested too deeply to read") from err
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
         raise InputError(path, f"malformed {FORMATS[suffix]} file: {err}") from err
+    base.check_segments(path, sum(1 for seg in segments if seg.text.strip()))
     for seg in segments:
         _check_segment(path, seg)
     return segments
+
+
+def _check_limits(path: Path, suffix: str) -> None:
+    """Size (and, for line-based formats, line) limits, checked before any parser runs."""
+    base.check_size(path)
+    if suffix not in _UNLINED:
+        base.check_lines(path, path.read_bytes())
 
 
 def _check_segment(path: Path, seg: Segment) -> None:
@@ -109,12 +124,31 @@ def load_consultation(
             if not speaker or generic_speaker_name(speaker):
                 speaker = speaker_from_filename(path) if len(files) > 1 or not speaker else speaker
             segments.append(Segment(speaker, seg.start, seg.end, seg.text, seg.words))
+    return consultation_from_segments(segments, sources=files, consultation_id=consultation_id,
+                                      roles=roles, infer=infer)
+
+
+def consultation_from_segments(
+    segments: Sequence[Segment],
+    *,
+    sources: Sequence[Path],
+    consultation_id: str | None = None,
+    roles: Mapping[str, Role] | None = None,
+    infer: Callable[[Sequence[Utterance], Sequence[str]], Mapping[str, Speaker]] | None = None,
+    duration: float | None = None,
+    language: str | None = None,
+) -> Consultation:
+    """Speaker segments (from transcripts or the audio pipeline) as one consultation, with roles.
+
+    ``duration`` is the recording's length when known (else the end of the last segment).
+    """
+    where = ", ".join(map(str, sources))
     utterances = build_utterances(segments)
     if not utterances:
-        raise InputError(", ".join(map(str, files)), "no speech: the transcript has no text")
+        raise InputError(where, "no speech: the transcript has no text")
     labels = list(dict.fromkeys(u.speaker for u in utterances))
     if len(labels) < 2:
-        raise InputError(", ".join(map(str, files)),
+        raise InputError(where,
                          f"only one speaker ({labels[0]!r}); a consultation needs the clinician "
                          "and the patient. Give one file per speaker, or label each line "
                          "with its speaker")
@@ -125,13 +159,13 @@ def load_consultation(
     else:
         speakers = dict(infer(utterances, labels))
     ordered = _sort_by_role(utterances, speakers)
-    duration = max(u.end for u in ordered)
     return Consultation(
-        id=consultation_id or default_id(files),
-        duration=duration,
+        id=consultation_id or default_id(list(sources)),
+        duration=max(duration or 0.0, max(u.end for u in ordered)),
         speakers=tuple(speakers[label] for label in labels),
         utterances=ordered,
-        sources=tuple(str(p) for p in files),
+        language=language,
+        sources=tuple(str(p) for p in sources),
     )
 
 

@@ -9,6 +9,13 @@ from pathlib import Path
 from consult_audio.errors import InputError
 from consult_audio.model import Word
 
+# Limits on what one transcript file may hold. A consultation of four hours transcribed word by word
+# stays far below them; anything beyond is a wrong file or an attack on memory and time.
+MAX_FILE_BYTES = 64 * 1024 * 1024  # largest transcript file read, bytes
+MAX_LINES = 1_000_000  # most lines in a text transcript (a word-level TextGrid of 4 h: ~350,000)
+MAX_SEGMENTS = 200_000  # most non-empty segments (intervals, cues, turns, words) in one file
+MAX_JSON_DEPTH = 64  # deepest nesting of arrays and objects accepted in a JSON file
+
 # Tier or voice names that say nothing about who speaks.
 _GENERIC_RE = re.compile(r"^(speaker|tier|transcript(ion)?|words?|utterances?|text|default)"
                          r"[\s_-]*\d*$", re.I)
@@ -51,6 +58,36 @@ def split_speaker_prefix(text: str) -> tuple[str, str] | None:
     if not match:
         return None
     return match.group(1), match.group(2).strip()
+
+
+def check_size(path: Path, *, max_bytes: int | None = None) -> int:
+    """The size of ``path`` in bytes; :class:`InputError` when it is over ``max_bytes``
+    (default :data:`MAX_FILE_BYTES`)."""
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(path, f"file of {size / 2**20:.0f} MB is over the {limit // 2**20} MB "
+                               "limit for one transcript; is this the right file?")
+    return size
+
+
+def check_lines(path: Path, data: bytes, *, max_lines: int | None = None) -> None:
+    """:class:`InputError` when ``data`` (the bytes of ``path``) has more than ``max_lines``
+    lines (default :data:`MAX_LINES`). Counted before parsing, so a huge file fails fast."""
+    limit = MAX_LINES if max_lines is None else max_lines
+    lines = data.count(b"\n")
+    if lines > limit:
+        raise InputError(path, f"{lines:,} lines, over the limit of {limit:,} for one "
+                               "transcript; split it or check that it is a transcript")
+
+
+def check_segments(path: Path, count: int, *, max_segments: int | None = None) -> None:
+    """:class:`InputError` when a file holds more than ``max_segments`` segments (default
+    :data:`MAX_SEGMENTS`)."""
+    limit = MAX_SEGMENTS if max_segments is None else max_segments
+    if count > limit:
+        raise InputError(path, f"{count:,} intervals or turns, over the limit of {limit:,} for "
+                               "one consultation; split the transcript")
 
 
 def read_utf8(path: Path) -> str:

@@ -8,7 +8,8 @@ Two shapes are read:
   "end" or "end_s", "text"}`` with times in seconds and optional ``"words"``: a list of
   ``{"word" or "text", "start", "end", "probability"?}``.
 
-Files over :data:`MAX_BYTES` and JSON nested too deeply to parse are refused.
+Files over :data:`MAX_BYTES` and JSON nested deeper than
+:data:`~consult_audio.readers.base.MAX_JSON_DEPTH` are refused.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any
 
 from consult_audio.errors import InputError
 from consult_audio.model import SCHEMA, Word
+from consult_audio.readers import base
 from consult_audio.readers.base import Segment, read_utf8
 
-MAX_BYTES = 200 * 1024 * 1024  # largest JSON file read, bytes
+MAX_BYTES = base.MAX_FILE_BYTES  # largest JSON file read, bytes
 
 
 def read(path: Path) -> list[Segment]:
@@ -48,12 +50,34 @@ def load_json(path: Path) -> Any:
                                f"{MAX_BYTES // 2**20} MB limit; is this the right file?")
     text = read_utf8(path)
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(path, f"not valid JSON: {err.msg} at line {err.lineno}, "
                                f"column {err.colno}") from err
     except RecursionError as err:
         raise InputError(path, "JSON nested too deeply to read; is this a transcript?") from err
+    if json_depth(data) > base.MAX_JSON_DEPTH:
+        raise InputError(path, f"JSON nested too deeply to read (more than {base.MAX_JSON_DEPTH} "
+                               "levels of arrays and objects); is this a transcript?")
+    return data
+
+
+def json_depth(data: Any) -> int:
+    """How deeply arrays and objects nest in parsed JSON (a scalar: 0, ``[]``: 1). Iterative, so
+    it cannot itself run out of stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def word_from_dict(path: Path, where: str, item: Any, *, speaker: str | None = None) -> Word:

@@ -14,6 +14,16 @@ from typing import Any
 
 from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote
 from consult_audio.model import AnalysisResult, Event, FeedbackItem, Reference
+from consult_audio.render.glance import (
+    KNOWN_ERROR,
+    KNOWN_ERROR_SCOPE,
+    Card,
+    describe,
+    glance_cards,
+    metadata_of,
+    one_role_missing,
+    short_citation,
+)
 
 KIND_LABELS = {"strength": "Strength", "suggestion": "Suggestion", "info": "For information"}
 
@@ -27,7 +37,8 @@ _EVENT_NAMES = {
     "summary": "summary", "harmful_language": "words that harm",
     "patient_question": "patient question",
 }
-_PROVENANCE_SHOWN = {"consult_audio_version", "rules", "python", "analysed_at", "analysis_s"}
+_PROVENANCE_SHOWN = {"consult_audio_version", "rules", "python", "analysed_at", "analysis_s",
+                     "metadata", "models", "audio"}
 
 
 def escape_md(text: object) -> str:
@@ -40,9 +51,11 @@ def escape_md(text: object) -> str:
 
 def render_markdown(result: AnalysisResult) -> str:
     """The whole report as Markdown text (ends with a newline)."""
-    references = _numbered_references(result.feedback)
+    cards = glance_cards(result)
+    references = _numbered_references(result.feedback, cards)
     parts = [
         _title(result),
+        _glance(result, cards, references),
         _speakers(result),
         _headline(result),
         _feedback(result.feedback, references),
@@ -94,7 +107,39 @@ def _title(result: AnalysisResult) -> str:
         lines.append(f"- Language: {escape_md(c.language)}")
     if c.sources:
         lines.append("- Sources: " + ", ".join(escape_md(s) for s in c.sources))
+    meta = metadata_of(result)
+    if meta.get("clinician_id"):
+        lines.append(f"- Clinician: {escape_md(meta['clinician_id'])}")
+    if meta.get("date"):
+        lines.append(f"- Date: {escape_md(meta['date'])}")
     return "\n".join(lines)
+
+
+def _glance(result: AnalysisResult, cards: Sequence[Card],
+            references: Mapping[str, tuple[int, Reference]]) -> str:
+    """The headline findings as the HTML report's cards: value, reference and reading."""
+    out = ["## At a glance", ""]
+    missing = one_role_missing(result)
+    if missing:
+        out += ["Only one side of the conversation was found (" + (
+            f"no speech from the {missing}" if missing != "both"
+            else "no clinician or patient speech") + "); measures that compare the two are not "
+                "shown.", ""]
+    for card in cards:
+        status = f" ({KIND_LABELS[card.status].lower()})" if card.status in KIND_LABELS else ""
+        detail = card.detail[:1].upper() + card.detail[1:]
+        out.append(f"- **{escape_md(card.title)}: {escape_md(card.value)}**{status}. "
+                   f"{escape_md(detail)}. {escape_md(card.reading)}")
+        if card.references:
+            cited = "; ".join(
+                (f"{_reference_value(ref)}, " if ref.value is not None else "")
+                + f"{escape_md(short_citation(ref))} [{references[ref.key][0]}]"
+                for ref in card.references)
+            out.append(f"  - Reference: {cited}" + (
+                f". {escape_md(card.reference_note)}" if card.reference_note else ""))
+        elif card.reference_note:
+            out.append(f"  - {escape_md(card.reference_note)}")
+    return "\n".join(out)
 
 
 def _speakers(result: AnalysisResult) -> str:
@@ -155,12 +200,13 @@ def _headline(result: AnalysisResult) -> str:
         (escape_md(name), value) for name, value in rows))
 
 
-def _numbered_references(items: Iterable[FeedbackItem]) -> dict[str, tuple[int, Reference]]:
+def _numbered_references(items: Iterable[FeedbackItem], cards: Iterable[Card] = ()
+                         ) -> dict[str, tuple[int, Reference]]:
     """Reference key -> its number in the References section and the reference, in order of
-    first use."""
+    first use (the cards at a glance first, as in the HTML report)."""
     numbers: dict[str, tuple[int, Reference]] = {}
-    for item in items:
-        for ref in item.references:
+    for refs in [c.references for c in cards] + [i.references for i in items]:
+        for ref in refs:
             numbers.setdefault(ref.key, (len(numbers) + 1, ref))
     return numbers
 
@@ -277,6 +323,16 @@ def _methods(result: AnalysisResult) -> str:
     version = escape_md(prov.get("consult_audio_version", "unknown"))
     analysed = f", analysed {escape_md(prov['analysed_at'])}" if prov.get("analysed_at") else ""
     lines.append(f"- consult-audio version {version}{analysed}")
+    for key, value in metadata_of(result).items():
+        lines.append(f"- {escape_md(key.replace('_', ' ').capitalize())}: {escape_md(value)}")
+    models = [m for m in prov.get("models", []) or [] if isinstance(m, Mapping)]
+    for m in models:
+        lines.append("- Model: " + escape_md(", ".join(
+            f"{k} {str(v)[:12] + '...' if k == 'sha256' else v}" for k, v in m.items())))
+    if not models:
+        lines.append("- No speech models: the analysis read a timed transcript.")
+    if isinstance(prov.get("audio"), Mapping):
+        lines.append(f"- Audio: {escape_md(describe(prov['audio']))}")
     for key, value in prov.items():
         if key in _PROVENANCE_SHOWN:
             continue
@@ -289,5 +345,14 @@ def _methods(result: AnalysisResult) -> str:
                  "the recording.")
     lines.append("- Reference values come from published studies in other settings; they are "
                  "given for comparison, not as targets.")
+    lines += ["", "### Known error of the automatic measures", "", escape_md(KNOWN_ERROR_SCOPE),
+              ""]
+    if models or isinstance(prov.get("audio"), Mapping):
+        lines += ["The transcript and speakers came from speech recognition and diarisation; "
+                  "their errors add to these figures.", ""]
+    lines.append(_table(("Measure", "Agreement with hand coding", "Note"), (
+        (escape_md(k.measure), escape_md(k.figure), escape_md(k.note) or "-")
+        for k in KNOWN_ERROR)))
+    lines.append("")
     lines.append(f"- **{NOT_CLINICAL}**")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ first and written all or nothing (:mod:`consult_audio.output`).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import errno
 import hashlib
 import json
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -35,15 +36,22 @@ from consult_audio.readers import TRANSCRIPT_SUFFIXES, load_consultation
 from consult_audio.roles import parse_role
 from consult_audio.rules import load_rules
 
+if TYPE_CHECKING:
+    from consult_audio.render.html import ReportAudio
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 2  # the exit code of usage errors, which click also uses
 # output format -> file name suffix after the consultation id
-OUTPUT_SUFFIXES = {"json": ".analysis.json", "md": ".report.md", "csv": ".metrics.csv"}
-ANALYSE_FORMATS = ("json", "md", "csv")
-REPORT_FORMATS = ("md", "csv")
+OUTPUT_SUFFIXES = {"json": ".analysis.json", "md": ".report.md", "csv": ".metrics.csv",
+                   "html": ".report.html"}
+ANALYSE_FORMATS = ("json", "md", "csv", "html")
+ANALYSE_DEFAULT_FORMATS = ("json", "md", "csv")  # html on request (--format)
+REPORT_FORMATS = ("md", "csv", "html")
+COHORT_FORMATS = ("html", "md")  # report --cohort writes cohort.report.html / .md
+COHORT_ID = "cohort"
 # letters, digits, "." "_" "-"; not starting with "." (no hidden files, no "." or "..")
 _SAFE_ID_RE = re.compile(r"(?!\.)[\w.-]+")
 HASH_CHUNK = 1 << 20  # bytes read at a time when hashing an input file
@@ -78,6 +86,10 @@ REPORT_EXAMPLES = """\b
 Examples:
   consult-audio report out/consultation.analysis.json
   consult-audio report out/consultation.analysis.json --format md --output-dir reports/
+  # the HTML report with a player that plays the recording (kept inside the page)
+  consult-audio report out/consultation.analysis.json --format html --embed-audio visit.wav
+  # one page for many consultations: every *.analysis.json under out/
+  consult-audio report --cohort out/ --output-dir reports/
 """
 
 
@@ -156,12 +168,70 @@ def _format_parser(
     return parse
 
 
-def format_option(choices: Sequence[str]) -> Callable[[F], F]:
-    """``--format``: a comma-separated subset of ``choices``, all of them by default."""
+def format_option(
+    choices: Sequence[str], *, default: Sequence[str] | None = None
+) -> Callable[[F], F]:
+    """``--format``: a comma-separated subset of ``choices``; ``default`` (all) when not given."""
     return click.option(
-        "--format", "formats", default=",".join(choices), show_default=True,
+        "--format", "formats", default=",".join(default or choices), show_default=True,
         callback=_format_parser(choices), metavar="LIST",
         help=f"Outputs to write, comma-separated: {', '.join(choices)}.")
+
+
+# A KEY of --meta: a name (clinician_id, date, site...), not free text.
+_META_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
+def _parse_meta(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for value in values:
+        key, sep, text = value.partition("=")
+        key = key.strip()
+        if not sep or not _META_KEY_RE.fullmatch(key):
+            raise click.BadParameter(
+                f"{value!r} is not KEY=VALUE; e.g. --meta clinician_id=C07 --meta date=2026-03-01")
+        if key == "date":
+            try:
+                if len(text.strip()) != 10:
+                    raise ValueError(text)
+                datetime.date.fromisoformat(text.strip())
+            except ValueError as err:
+                raise click.BadParameter(
+                    f"{value!r}: the date must be YYYY-MM-DD, e.g. 2026-03-01") from err
+        meta[key] = text.strip()
+    return meta
+
+
+def audio_options(f: F) -> F:
+    """``--embed-audio PATH`` / ``--audio-href PATH``: a player in the HTML report."""
+    f = click.option(
+        "--audio-href", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+        help="HTML report: a player linked to this local recording (by a path relative to the "
+             "output directory; keep the two together).")(f)
+    return click.option(
+        "--embed-audio", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+        help="HTML report: put this recording inside the page, so it plays offline. Opt-in: "
+             "the recording is health data, and the page then holds it.")(f)
+
+
+def _report_audio(embed_audio: Path | None, audio_href: Path | None, formats: Sequence[str],
+                  output_dir: Path) -> ReportAudio | None:
+    """The player of the HTML report, from --embed-audio / --audio-href (at most one)."""
+    if embed_audio is None and audio_href is None:
+        return None
+    if embed_audio is not None and audio_href is not None:
+        raise click.UsageError("give --embed-audio or --audio-href, not both")
+    if "html" not in formats:
+        raise click.UsageError("--embed-audio and --audio-href add a player to the HTML report; "
+                               "add html to --format")
+    from consult_audio.render.html import audio_from_file
+
+    if embed_audio is not None:
+        return audio_from_file(embed_audio, embed=True)
+    assert audio_href is not None
+    return audio_from_file(audio_href, embed=False, report_dir=output_dir)
 
 
 output_dir_option = click.option(
@@ -204,8 +274,16 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
                    "named are assigned from their names, then from what they say.")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Rules file (JSON) replacing the packaged cue lexicons and patterns.")
+@click.option("--meta", "meta", multiple=True, metavar="KEY=VALUE", callback=_parse_meta,
+              help="Metadata kept with the analysis (repeatable), e.g. clinician_id=C07 and "
+                   "date=2026-03-01 (YYYY-MM-DD); the cohort report groups by these two.")
+@click.option("--redact", is_flag=True,
+              help="Replace names, dates, ages, addresses, phone numbers, e-mails and ID numbers "
+                   "in every output with [NAME], [DATE]... (needs consult-audio[redact]). "
+                   "Metrics are computed first and do not change.")
 @output_dir_option
-@format_option(ANALYSE_FORMATS)
+@format_option(ANALYSE_FORMATS, default=ANALYSE_DEFAULT_FORMATS)
+@audio_options
 @click.pass_obj
 def analyse_command(
     ui: Ui,
@@ -213,8 +291,12 @@ def analyse_command(
     consultation_id: str | None,
     roles: dict[str, Role],
     rules_path: Path | None,
+    meta: dict[str, str],
+    redact: bool,
     output_dir: Path,
     formats: tuple[str, ...],
+    embed_audio: Path | None,
+    audio_href: Path | None,
 ) -> None:
     settings = {
         "command": "analyse",
@@ -230,28 +312,88 @@ def analyse_command(
         inputs = [{"name": p.name, "sha256": sha256_file(p)} for p in paths]
     _require_known_speakers(roles, consultation.speakers)
     _require_safe_id(consultation.id, hint="give one with --id")
+    audio = _report_audio(embed_audio, audio_href, formats, output_dir)
+    provenance: dict[str, Any] = {"inputs": inputs, "settings": settings}
+    if meta:
+        provenance["metadata"] = meta
+    if redact:
+        provenance["settings"] = {**settings, "redacted": True}
     with ui.step(f"Analysing {consultation.id}"):
-        result = analysis.analyse(consultation, rules=rules,
-                                  provenance={"inputs": inputs, "settings": settings})
-    written = _render_and_write(ui, result, formats, output_dir)
+        result = analysis.analyse(consultation, rules=rules, provenance=provenance)
+    if redact:
+        from consult_audio.privacy.redact import redact_result
+
+        with ui.step("Removing personal identifiers"):
+            result = redact_result(result)
+    written = _render_and_write(ui, result, formats, output_dir, audio=audio)
     ui.summary(result, written)
 
 
 @main.command("report", epilog=REPORT_EXAMPLES)
-@click.argument("analysis_file", metavar="ANALYSIS.json",
-                type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, metavar="ANALYSIS.json...",
+                type=click.Path(path_type=Path))
+@click.option("--cohort", is_flag=True,
+              help="One cohort report (cohort.report.html, cohort.report.md) from many "
+                   "analyses: files, or folders searched for *.analysis.json.")
 @output_dir_option
 @format_option(REPORT_FORMATS)
+@audio_options
 @click.pass_obj
 def report_command(
-    ui: Ui, analysis_file: Path, output_dir: Path, formats: tuple[str, ...]
+    ui: Ui, paths: tuple[Path, ...], cohort: bool, output_dir: Path, formats: tuple[str, ...],
+    embed_audio: Path | None, audio_href: Path | None,
 ) -> None:
-    """Re-render the report and metrics from a saved analysis, without analysing again."""
+    """Re-render the report and metrics from a saved analysis, without analysing again.
+
+    With --cohort, one report on many consultations: each metric's distribution, and each
+    clinician's trend over time where the analyses carry a clinician id and a date.
+    """
+    if cohort:
+        if embed_audio or audio_href:
+            raise click.UsageError("--embed-audio and --audio-href are for the report on one "
+                                   "consultation, not --cohort")
+        _cohort_report(ui, paths, _cohort_formats(formats), output_dir)
+        return
+    if len(paths) != 1 or paths[0].is_dir():
+        raise click.UsageError("give one ANALYSIS.json file, or use --cohort for several files "
+                               "or a folder")
+    analysis_file = paths[0]
+    audio = _report_audio(embed_audio, audio_href, formats, output_dir)
     with ui.step(f"Reading {analysis_file.name}"):
         result = load_analysis(analysis_file)
     _require_safe_id(result.consultation.id, hint=f"{analysis_file} may have been edited")
-    written = _render_and_write(ui, result, formats, output_dir)
+    written = _render_and_write(ui, result, formats, output_dir, audio=audio)
     ui.summary(result, written)
+
+
+def _cohort_formats(formats: tuple[str, ...]) -> tuple[str, ...]:
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source("formats") is click.core.ParameterSource.DEFAULT:
+        return COHORT_FORMATS
+    unknown = [f for f in formats if f not in COHORT_FORMATS]
+    if unknown:
+        raise click.BadParameter(f"a cohort report is {' or '.join(COHORT_FORMATS)}, not "
+                                 f"{', '.join(unknown)}", param_hint="'--format'")
+    return formats
+
+
+def _cohort_report(ui: Ui, paths: Sequence[Path], formats: Sequence[str],
+                   output_dir: Path) -> None:
+    from consult_audio.render import cohort
+
+    files = cohort.analysis_files(paths)
+    with ui.step(f"Reading {_plural(len(files), 'analysis file')}"):
+        results = [load_analysis(path) for path in files]
+    with ui.step(f"Writing the cohort report ({', '.join(formats)})"):
+        texts = {"html": cohort.render_cohort_html, "md": cohort.render_cohort_markdown}
+        written = _write_outputs(
+            {output_dir / f"{COHORT_ID}{OUTPUT_SUFFIXES[fmt]}": texts[fmt](results)
+             for fmt in formats}, output_dir)
+    for path in written:
+        if ui.quiet:
+            click.echo(str(path))
+        else:
+            ui.out.print(Text(f"wrote {path}"))
 
 
 # --- helpers the commands call -------------------------------------------------------------------
@@ -259,7 +401,11 @@ def report_command(
 
 def load_analysis(path: Path) -> AnalysisResult:
     """A saved ``*.analysis.json``; :class:`SchemaError` when it is not one."""
+    from consult_audio.readers.base import MAX_JSON_DEPTH, check_size
+    from consult_audio.readers.jsonfile import json_depth
+
     try:
+        check_size(path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as err:
         raise InputError(path, "file not found; check the path") from err
@@ -269,7 +415,12 @@ def load_analysis(path: Path) -> AnalysisResult:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("the file does not hold a JSON object")
+        if json_depth(data) > MAX_JSON_DEPTH:
+            raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
         return AnalysisResult.from_dict(data)
+    except RecursionError as err:
+        raise SchemaError(f"not a consult-audio analysis v1 file: {path}: "
+                          "JSON nested too deeply to read") from err
     except (ValueError, TypeError, KeyError) as err:  # JSONDecodeError is a ValueError
         raise SchemaError(f"not a consult-audio analysis v1 file: {path}: {err}") from err
 
@@ -302,11 +453,18 @@ def _require_safe_id(consultation_id: str, *, hint: str) -> None:
                        f"digits, '.', '_' and '-', not starting with '.'); {hint}")
 
 
-def render_outputs(result: AnalysisResult, formats: Sequence[str]) -> dict[str, str]:
-    """Every requested output as text (format -> text), rendered in memory."""
+def render_outputs(
+    result: AnalysisResult, formats: Sequence[str], *, audio: ReportAudio | None = None
+) -> dict[str, str]:
+    """Every requested output as text (format -> text), rendered in memory. ``audio`` adds a
+    player to the HTML report."""
     texts: dict[str, str] = {}
     if "json" in formats:
         texts["json"] = json.dumps(result.to_dict(), indent=2) + "\n"
+    if "html" in formats:
+        from consult_audio.render.html import render_html
+
+        texts["html"] = render_html(result, audio=audio)
     if "md" in formats or "csv" in formats:
         # Imported here so that --format json works without the renderers' dependencies.
         from consult_audio import render
@@ -320,23 +478,29 @@ def render_outputs(result: AnalysisResult, formats: Sequence[str]) -> dict[str, 
 
 
 def _render_and_write(
-    ui: Ui, result: AnalysisResult, formats: Sequence[str], output_dir: Path
+    ui: Ui, result: AnalysisResult, formats: Sequence[str], output_dir: Path, *,
+    audio: ReportAudio | None = None,
 ) -> list[Path]:
     with ui.step(f"Writing {', '.join(formats)}"):
-        texts = render_outputs(result, formats)
+        texts = render_outputs(result, formats, audio=audio)
         files = {output_dir / f"{result.consultation.id}{OUTPUT_SUFFIXES[fmt]}": text
                  for fmt, text in texts.items()}
-        missing = [d for d in (output_dir, *output_dir.parents) if not d.exists()]
-        try:
-            output_dir.mkdir(parents=True, exist_ok=True)
-            write_all(files)
-        except BaseException as err:
-            for directory in missing:  # the folders this run made, deepest first
-                _remove_if_empty(directory)
-            if isinstance(err, OSError):
-                raise CliError(f"cannot write the outputs in {output_dir}: "
-                               f"{_os_error_message(err)}") from err
-            raise
+        return _write_outputs(files, output_dir)
+
+
+def _write_outputs(files: Mapping[Path, str], output_dir: Path) -> list[Path]:
+    """Write ``files`` (all in ``output_dir``, created if missing) all or nothing."""
+    missing = [d for d in (output_dir, *output_dir.parents) if not d.exists()]
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_all(files)
+    except BaseException as err:
+        for directory in missing:  # the folders this run made, deepest first
+            _remove_if_empty(directory)
+        if isinstance(err, OSError):
+            raise CliError(f"cannot write the outputs in {output_dir}: "
+                           f"{_os_error_message(err)}") from err
+        raise
     for path in files:
         log.info("wrote %s", path)
     return list(files)
@@ -442,3 +606,8 @@ def _clock(seconds: float) -> str:
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
+
+
+# --- commands defined in their own modules -------------------------------------------------------
+# Each module below registers its commands on ``main`` when imported (one import line each).
+from consult_audio.cli import batch as _batch  # noqa: E402,F401

@@ -1,0 +1,232 @@
+"""From a recording to a :class:`~consult_audio.model.Consultation`: decode, diarise, transcribe,
+align, assign roles.
+
+The pipeline takes its transcriber and diarisers as arguments (tests pass small fakes, benchmarks
+the real ones); by default it builds them from :class:`AudioOptions`. Models load once, on first
+use, and serve every file the pipeline processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from consult_audio.audio.align import assign_speakers, channel_segments, utterance_segments
+from consult_audio.audio.decode import Audio, channels_distinct, load_audio
+from consult_audio.audio.diarise import Diarisation, Diariser, Turn
+from consult_audio.audio.transcribe import TranscribeOptions, Transcriber, make_transcriber
+from consult_audio.errors import ConsultAudioError, InputError
+from consult_audio.model import Consultation, Role, Word
+from consult_audio.readers import consultation_from_segments
+
+log = logging.getLogger(__name__)
+
+DIARISERS = ("auto", "embedded", "pyannote", "channels")
+MAX_SPEAKERS_LIMIT = 10
+
+
+class Progress(Protocol):
+    """Receives stage-by-stage progress; the CLI shows it as progress bars."""
+
+    def start(self, stage: str, total: float | None) -> None: ...
+
+    def advance(self, stage: str, completed: float) -> None: ...
+
+    def finish(self, stage: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class AudioOptions:
+    """Settings of the audio pipeline.
+
+    ``diariser`` is ``auto`` (by channel for a dual-channel recording with one party per
+    channel, else ``embedded``), ``embedded``, ``pyannote`` or ``channels``; ``pyannote_model``
+    is a model name of the registry or a local pipeline directory.
+    """
+
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    diariser: str = "auto"
+    pyannote_model: str = "pyannote-community-1"
+    min_speakers: int = 2
+    max_speakers: int = 2
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.diariser not in DIARISERS:
+            raise ConsultAudioError(f"unknown diariser {self.diariser!r}; use one of "
+                                    f"{', '.join(DIARISERS)}")
+        if not 1 <= self.min_speakers <= self.max_speakers <= MAX_SPEAKERS_LIMIT:
+            raise ConsultAudioError(
+                f"speakers: need 1 <= min ({self.min_speakers}) <= max ({self.max_speakers}) "
+                f"<= {MAX_SPEAKERS_LIMIT}")
+
+
+class AudioPipeline:
+    """Runs the whole chain on one recording at a time, keeping models loaded between files."""
+
+    def __init__(
+        self,
+        options: AudioOptions | None = None,
+        *,
+        transcriber: Transcriber | None = None,
+        diarisers: Mapping[str, Diariser] | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        from consult_audio.privacy.network import enforce_offline_env
+
+        enforce_offline_env()  # before any hub, pyannote or torch code is imported
+        self.options = options or AudioOptions()
+        self.transcriber = transcriber or make_transcriber(self.options.transcribe)
+        self._diarisers: dict[str, Diariser] = dict(diarisers or {})
+        self.progress = progress
+        self.last_run: dict[str, Any] = {}
+
+    def diariser(self, name: str) -> Diariser:
+        if name not in self._diarisers:
+            self._diarisers[name] = _make_diariser(name, self.options)
+        return self._diarisers[name]
+
+    def consultation(
+        self,
+        path: Path,
+        *,
+        consultation_id: str | None = None,
+        roles: Mapping[str, Role] | None = None,
+    ) -> Consultation:
+        """The consultation recorded in ``path`` (any common audio or video format)."""
+        timings: dict[str, float] = {}
+        with self._stage("decode", None, timings):
+            audio = load_audio(Path(path))
+        method = self._choose_diariser(audio)
+        with self._stage("diarise", None, timings):
+            diarisation = self.diariser(method).diarise(
+                audio, min_speakers=self.options.min_speakers,
+                max_speakers=self.options.max_speakers)
+        _require_speakers(audio, diarisation, self.options.min_speakers)
+        with self._stage("transcribe", round(diarisation.speech_s(), 1), timings) as advance:
+            segments, language = self._transcribe(audio, diarisation, advance)
+        if not segments:
+            raise InputError(path, "no words were recognised in the speech; check that the "
+                                   "recording is a spoken consultation")
+        consultation = consultation_from_segments(
+            segments, sources=[Path(path)], consultation_id=consultation_id, roles=roles,
+            duration=audio.duration, language=language)
+        self.last_run = {
+            "audio": {"duration_s": round(audio.duration, 3), "channels": audio.channels,
+                      "source_channels": audio.source_channels, "codec": audio.codec,
+                      "sample_rate": audio.sample_rate, "diariser": diarisation.method,
+                      "speakers": list(diarisation.speakers)},
+            "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "diarisation": {"turns": [asdict(t) for t in diarisation.turns]},
+        }
+        return consultation
+
+    def provenance(self) -> dict[str, Any]:
+        """Models with their hashes, the settings, and what the last file needed."""
+        transcriber = self.transcriber.provenance()
+        models = [transcriber.get("model", {})]
+        diarisers = {}
+        for name, diariser in self._diarisers.items():
+            info = diariser.provenance()
+            models.extend(info.pop("models", []))
+            diarisers[name] = info
+        return {"models": models, "transcriber": transcriber, "diarisers": diarisers,
+                "audio_settings": _settings(self.options), **self.last_run}
+
+    def _choose_diariser(self, audio: Audio) -> str:
+        if self.options.diariser != "auto":
+            return self.options.diariser
+        if channels_distinct(audio):
+            log.info("%s: one speaker per channel; diarising by channel", audio.source)
+            return "channels"
+        return "embedded"
+
+    def _transcribe(
+        self, audio: Audio, diarisation: Diarisation, advance: Callable[[float], None],
+    ) -> tuple[list[Any], str]:
+        if diarisation.channel_of:
+            words_by_speaker: dict[str, tuple[Word, ...]] = {}
+            language = ""
+            done = 0.0
+            for speaker, channel in diarisation.channel_of.items():
+                regions = _regions([t for t in diarisation.turns if t.speaker == speaker])
+                transcript = self.transcriber.transcribe(audio.channel(channel), regions=regions)
+                words_by_speaker[speaker] = transcript.words
+                language = language or transcript.language
+                done += sum(b - a for a, b in regions)
+                advance(done)
+            return channel_segments(words_by_speaker), language
+        regions = _regions(diarisation.turns)
+        transcript = self.transcriber.transcribe(audio.mono(), regions=regions)
+        advance(sum(b - a for a, b in regions))
+        words = assign_speakers(transcript.words, diarisation.exclusive)
+        return utterance_segments(words), transcript.language
+
+    @contextmanager
+    def _stage(self, stage: str, total: float | None,
+               timings: dict[str, float]) -> Iterator[Callable[[float], None]]:
+        progress = self.progress
+        started = time.perf_counter()
+        if progress:
+            progress.start(stage, total)
+
+        def advance(completed: float) -> None:
+            if progress:
+                progress.advance(stage, completed)
+
+        try:
+            yield advance
+        finally:
+            timings[stage] = time.perf_counter() - started
+            if progress:
+                progress.finish(stage)
+
+
+def _regions(turns: Any) -> list[tuple[float, float]]:
+    """The union of turns as sorted, non-overlapping (start, end) regions."""
+    regions: list[tuple[float, float]] = []
+    for turn in sorted(turns, key=lambda t: t.start):
+        if regions and turn.start <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], turn.end))
+        else:
+            regions.append((turn.start, turn.end))
+    return regions
+
+
+def _require_speakers(audio: Audio, diarisation: Diarisation, minimum: int) -> None:
+    found = diarisation.speakers
+    if len(found) < minimum:
+        raise InputError(audio.source, f"found {len(found)} speaker(s), expected at least "
+                                       f"{minimum}; a consultation needs the clinician and the "
+                                       "patient (check the recording, or --min-speakers)")
+
+
+def _settings(options: AudioOptions) -> dict[str, Any]:
+    settings = asdict(options)
+    settings["transcribe"] = asdict(options.transcribe)
+    return settings
+
+
+def _make_diariser(name: str, options: AudioOptions) -> Diariser:
+    device = options.device
+    if name == "embedded":
+        from consult_audio.audio.diarise import EmbeddedDiariser
+
+        return EmbeddedDiariser(device="cpu" if device == "auto" else device)
+    if name == "channels":
+        from consult_audio.audio.diarise import ChannelDiariser
+
+        return ChannelDiariser()
+    if name == "pyannote":
+        from consult_audio.audio.pyannote_diariser import PyannoteDiariser
+
+        return PyannoteDiariser(options.pyannote_model, device=device)
+    raise ConsultAudioError(f"unknown diariser {name!r}")
+
+
+__all__ = ["AudioOptions", "AudioPipeline", "Progress", "Turn"]

@@ -1,0 +1,203 @@
+"""The work of one batch worker: read (or transcribe) one consultation, analyse it, and turn the
+result into database rows.
+
+A :class:`Worker` is built once per worker process (or Ray actor) and processes many tasks: the
+rules are loaded once, and the audio pipeline, with its models, is built on the first audio task
+and kept. Torch and the models are imported only then, never when this module is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consult_audio.batch.database import StoredResult
+from consult_audio.errors import ConsultAudioError, InputError
+from consult_audio.model import AnalysisResult, Consultation
+from consult_audio.roles import parse_role
+
+__all__ = ["Outcome", "Task", "Worker", "WorkerSettings", "stored_result"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What every worker needs, sent once when it starts (picklable).
+
+    ``rules_path`` ``None`` means the packaged rules; ``audio_options`` is an
+    ``consult_audio.audio.pipeline.AudioOptions`` (``None``: its defaults); ``redact`` removes
+    personal identifiers from the stored result after the metrics are computed.
+    """
+
+    rules_path: str | None = None
+    redact: bool = False
+    audio_options: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One consultation to process (plain, picklable data)."""
+
+    id: str
+    key: str
+    kind: str  # "transcript" or "audio"
+    paths: tuple[str, ...]
+    inputs: tuple[Mapping[str, str], ...]  # {"name", "sha256"} of each input file
+    roles: Mapping[str, str] = field(default_factory=dict)
+    row_roles: tuple[str, ...] = ()  # speakers the manifest row names: they must exist
+    language: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a worker returns for a task: rows to store, or an error message."""
+
+    id: str
+    stored: StoredResult | None
+    error: str | None
+    seconds: float
+
+
+class Worker:
+    """Processes tasks one after another, keeping the rules and the audio models loaded."""
+
+    def __init__(self, settings: WorkerSettings) -> None:
+        from consult_audio.rules import load_rules
+
+        self.settings = settings
+        self.rules = load_rules(settings.rules_path)
+        self._pipeline: Any = None
+
+    def process(self, task: Task) -> Outcome:
+        """Never raises for a bad consultation: the error comes back in the outcome."""
+        started = time.perf_counter()
+        try:
+            stored = stored_result(self.analyse(task))
+        except ConsultAudioError as err:
+            return Outcome(task.id, None, str(err), time.perf_counter() - started)
+        except Exception as err:  # a bug or a library failure on one file must not stop a batch
+            log.debug("%s failed", task.id, exc_info=True)
+            return Outcome(task.id, None, f"unexpected error: {type(err).__name__}: {err}",
+                           time.perf_counter() - started)
+        return Outcome(task.id, stored, None, time.perf_counter() - started)
+
+    def analyse(self, task: Task) -> AnalysisResult:
+        from consult_audio.analysis import analyse
+
+        roles = {name: parse_role(role) for name, role in task.roles.items()}
+        provenance: dict[str, Any] = {}
+        if task.kind == "audio":
+            pipeline = self.pipeline()
+            consultation = pipeline.consultation(Path(task.paths[0]), consultation_id=task.id,
+                                                 roles=roles)
+            provenance.update(pipeline.provenance())
+        else:
+            from consult_audio.readers import load_consultation
+
+            consultation = load_consultation([Path(p) for p in task.paths],
+                                             consultation_id=task.id, roles=roles)
+        _require_known_speakers(task, consultation)
+        if task.language and not consultation.language:
+            consultation = dataclasses.replace(consultation, language=task.language)
+        provenance.update({"inputs": [dict(i) for i in task.inputs],
+                           "settings": dict(task.settings),
+                           "metadata": dict(task.metadata),
+                           "batch": {"key": task.key}})
+        result = analyse(consultation, rules=self.rules, provenance=provenance)
+        if self.settings.redact:
+            # Metrics were computed above, on the words as said; only the stored text changes.
+            redact_result = _optional("consult_audio.privacy.redact", "redact_result", "redact")
+            result = redact_result(result)
+        return result
+
+    def pipeline(self) -> Any:
+        """The audio pipeline, built (and its models loaded) on first use."""
+        if self._pipeline is None:
+            pipeline_class = _optional("consult_audio.audio.pipeline", "AudioPipeline", "audio")
+            options = self.settings.audio_options
+            if options is None:
+                options = _optional("consult_audio.audio.pipeline", "AudioOptions", "audio")()
+            self._pipeline = pipeline_class(options, progress=None)
+        return self._pipeline
+
+
+def _optional(module: str, name: str, extra: str) -> Any:
+    """``module.name`` from an optional part of consult-audio, imported when first needed (the
+    audio pipeline imports torch); a clear error when that part is not installed."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as err:
+        raise ConsultAudioError(f"{module}.{name} is not available ({err}); install it with "
+                                f"pip install 'consult-audio[{extra}]'") from err
+
+
+def _require_known_speakers(task: Task, consultation: Consultation) -> None:
+    # A misspelt role name would otherwise be ignored and the roles inferred instead.
+    labels = {s.label.lower() for s in consultation.speakers}
+    unknown = [name for name in task.row_roles if name.lower() not in labels]
+    if unknown:
+        speakers = ", ".join(repr(s.label) for s in consultation.speakers)
+        raise InputError(task.paths[0], f"roles name {', '.join(map(repr, unknown))}, but the "
+                                        f"speakers are {speakers}")
+
+
+def stored_result(result: AnalysisResult) -> StoredResult:
+    """The database rows of one analysis (see :class:`StoredResult`)."""
+    from consult_audio.render.csv import headline_row
+
+    data = result.to_dict()
+    utterances = [(i, u["start_s"], u["end_s"], u["speaker"], u["role"], u["text"])
+                  for i, u in enumerate(data["utterances"])]
+    events = [(i, e["type"], e["label"], e["start_s"], e["end_s"], e["role"], e["speaker"],
+               e["utterance"], e["text"], ";".join(e["tags"]), _evidence(e, "rule"),
+               _evidence(e, "matched"))
+              for i, e in enumerate(data["events"])]
+    return StoredResult(
+        id=result.consultation.id,
+        duration_s=result.consultation.duration,
+        analysed_at=str(result.provenance.get("analysed_at", "")),
+        analysis=json.dumps(data, ensure_ascii=False),
+        utterances=utterances,
+        events=events,
+        metrics=list(headline_row(result).items()),
+    )
+
+
+def _evidence(event: Mapping[str, Any], key: str) -> str | None:
+    evidence = event.get("evidence")
+    value = evidence.get(key) if isinstance(evidence, Mapping) else None
+    return None if value is None else str(value)
+
+
+# --- process-pool entry points -------------------------------------------------------------------
+
+_WORKER: Worker | None = None
+
+
+def init_process(settings: WorkerSettings) -> None:
+    """Process-pool initializer: build this process's :class:`Worker` once."""
+    global _WORKER
+    _WORKER = Worker(settings)
+
+
+def process_in_pool(task: Task) -> Outcome:
+    """Process-pool task: run ``task`` on this process's worker."""
+    if _WORKER is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("worker process not initialised")
+    return _WORKER.process(task)
+
+
+def process_all(tasks: Sequence[Task], settings: WorkerSettings) -> list[Outcome]:
+    """Process ``tasks`` in this process, one worker for all (handy in tests)."""
+    worker = Worker(settings)
+    return [worker.process(task) for task in tasks]
