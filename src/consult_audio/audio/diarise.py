@@ -80,9 +80,6 @@ class Diarisation:
     def speakers(self) -> tuple[str, ...]:
         return tuple(sorted({t.speaker for t in self.turns}))
 
-    def speech_s(self) -> float:
-        return sum(t.duration for t in self.exclusive)
-
 
 class Diariser(Protocol):
     """Anything that diarises decoded audio."""

@@ -108,7 +108,10 @@ class AudioPipeline:
                 audio, min_speakers=self.options.min_speakers,
                 max_speakers=self.options.max_speakers)
         _require_speakers(audio, diarisation, self.options.min_speakers)
-        with self._stage("transcribe", round(diarisation.speech_s(), 1), timings) as advance:
+        speech_s = sum(b - a for a, b in _regions(diarisation.turns))
+        if diarisation.channel_of:  # each channel is decoded on its own
+            speech_s = sum(t.duration for t in diarisation.turns)
+        with self._stage("transcribe", round(speech_s, 1), timings) as advance:
             segments, language = self._transcribe(audio, diarisation, advance)
         if not segments:
             raise InputError(path, "no words were recognised in the speech; check that the "
@@ -155,15 +158,17 @@ class AudioPipeline:
             done = 0.0
             for speaker, channel in diarisation.channel_of.items():
                 regions = _regions([t for t in diarisation.turns if t.speaker == speaker])
-                transcript = self.transcriber.transcribe(audio.channel(channel), regions=regions)
+                before = done
+                transcript = self.transcriber.transcribe(
+                    audio.channel(channel), regions=regions,
+                    progress=lambda seconds, before=before: advance(before + seconds))
                 words_by_speaker[speaker] = transcript.words
                 language = language or transcript.language
                 done += sum(b - a for a, b in regions)
-                advance(done)
             return channel_segments(words_by_speaker), language
         regions = _regions(diarisation.turns)
-        transcript = self.transcriber.transcribe(audio.mono(), regions=regions)
-        advance(sum(b - a for a, b in regions))
+        transcript = self.transcriber.transcribe(audio.mono(), regions=regions,
+                                                 progress=advance)
         words = assign_speakers(transcript.words, diarisation.exclusive)
         return utterance_segments(words), transcript.language
 

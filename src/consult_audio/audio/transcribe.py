@@ -80,6 +80,7 @@ class Transcriber(Protocol):
     def transcribe(
         self, samples: npt.NDArray[np.float32], *,
         regions: Sequence[tuple[float, float]] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> Transcript: ...
 
     def provenance(self) -> dict[str, Any]: ...
@@ -154,15 +155,18 @@ class _WhisperBase:
     def transcribe(
         self, samples: npt.NDArray[np.float32], *,
         regions: Sequence[tuple[float, float]] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> Transcript:
         """Words of mono ``samples`` (n,) at 16 kHz; ``regions`` are the speech regions (s).
 
-        Without ``regions`` the whole signal is decoded as one stretch of speech.
+        Without ``regions`` the whole signal is decoded as one stretch of speech. ``progress``
+        is called with the seconds of speech decoded so far after each chunk.
         """
         duration = len(samples) / SAMPLE_RATE
         chunks = chunk_regions(regions if regions is not None else [(0.0, duration)])
         language, probability = self._language(samples, chunks)
         words: list[Word] = []
+        done = 0.0
         for start, end in chunks:
             a = max(0, int((start - CHUNK_PAD_S) * SAMPLE_RATE))
             b = min(len(samples), int((end + CHUNK_PAD_S) * SAMPLE_RATE))
@@ -170,6 +174,9 @@ class _WhisperBase:
             for word in self._decode(samples[a:b], language):
                 words.append(Word(word.text, round(word.start + offset, 3),
                                   round(word.end + offset, 3), word.probability))
+            done += end - start
+            if progress:
+                progress(done)
         return Transcript(tuple(words), language, probability)
 
     def _language(self, samples: npt.NDArray[np.float32],

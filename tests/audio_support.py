@@ -1,0 +1,124 @@
+"""Real speech for the audio tests, made with espeak-ng: two voices, a known script and timing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+RATE = 16000  # Hz
+ESPEAK_RATE = 22050  # Hz, espeak-ng's output
+VOICES = {"clinician": "en-gb+m3", "patient": "en-us+f4"}
+
+# A short consultation: who says what, and the pause (s) before it.
+DIALOGUE: list[tuple[str, str, float]] = [
+    ("clinician", "Good morning. Come in and have a seat. What brings you in today?", 0.5),
+    ("patient", "Hello doctor. I have had a pain in my lower back for about three weeks now. "
+                "It started after I moved some furniture at home.", 0.6),
+    ("clinician", "I am sorry to hear that. Can you tell me more about the pain?", 0.6),
+    ("patient", "It is a dull ache most of the day, and it gets worse when I sit at work. "
+                "I am worried because I cannot sleep well and I feel quite stressed.", 0.6),
+    ("clinician", "That sounds difficult. Does the pain go down your legs?", 0.6),
+    ("patient", "No, it stays in my back.", 0.5),
+    ("clinician", "What are you hoping we can do today?", 0.6),
+    ("patient", "I would like to understand what is wrong and get back to work.", 0.5),
+]
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="espeak-ng is not installed (scripts/setup.sh installs it)")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    role: str
+    text: str
+    start: float
+    end: float
+
+
+def speak(text: str, voice: str) -> npt.NDArray[np.float32]:
+    """``text`` spoken by espeak-ng, float32 at 16 kHz."""
+    raw = subprocess.run(["espeak-ng", "-v", voice, "-s", "165", "--stdout", text],
+                         check=True, capture_output=True).stdout
+    with wave.open(_BytesWave(raw), "rb") as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+        rate = w.getframerate()
+    samples = frames.astype(np.float32) / 32768.0
+    n = int(len(samples) * RATE / rate)
+    return np.interp(np.arange(n) * rate / RATE, np.arange(len(samples)),
+                     samples).astype(np.float32)
+
+
+def _BytesWave(data: bytes) -> object:  # noqa: N802 - a file-like for wave.open
+    import io
+
+    return io.BytesIO(data)
+
+
+def render(dialogue: list[tuple[str, str, float]] = DIALOGUE, *, lead_in: float = 1.0,
+           ) -> tuple[dict[str, npt.NDArray[np.float32]], list[Spoken]]:
+    """Each role's track (same length, silence where the other speaks) and the script timing."""
+    pieces: list[tuple[str, int, npt.NDArray[np.float32]]] = []
+    script: list[Spoken] = []
+    cursor = int(lead_in * RATE)
+    for role, text, pause in dialogue:
+        cursor += int(pause * RATE)
+        speech = speak(text, VOICES[role])
+        pieces.append((role, cursor, speech))
+        script.append(Spoken(role, text, cursor / RATE, (cursor + len(speech)) / RATE))
+        cursor += len(speech)
+    total = cursor + RATE
+    tracks = {role: np.zeros(total, dtype=np.float32) for role in VOICES}
+    for role, at, speech in pieces:
+        tracks[role][at:at + len(speech)] += speech
+    return tracks, script
+
+
+def write_wav(path: Path, channels: list[npt.NDArray[np.float32]], rate: int = RATE) -> Path:
+    """16-bit PCM WAV with one column per channel."""
+    data = np.stack(channels, axis=1)
+    pcm = (np.clip(data, -1, 1) * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(len(channels))
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def encode(source: Path, target: Path, *, codec: str, video: bool = False) -> Path:
+    """Re-encode a WAV with PyAV (``target``'s suffix picks the container); ``video`` adds a
+    black video track first, as in a recorded video call."""
+    import av
+
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        in_stream = inp.streams.audio[0]
+        if video:
+            v = out.add_stream("mpeg4", rate=5)
+            v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        a = out.add_stream(codec, rate=in_stream.rate)
+        a.layout = in_stream.layout.name
+        frames = 0
+        for frame in inp.decode(in_stream):
+            frame.pts = None
+            for packet in a.encode(frame):
+                out.mux(packet)
+            frames += frame.samples
+        for packet in a.encode(None):
+            out.mux(packet)
+        if video:
+            black = np.zeros((48, 64, 3), dtype=np.uint8)
+            for i in range(int(frames / in_stream.rate * 5)):
+                vf = av.VideoFrame.from_ndarray(black, format="rgb24")
+                vf.pts = i
+                for packet in v.encode(vf):
+                    out.mux(packet)
+            for packet in v.encode(None):
+                out.mux(packet)
+    return target
