@@ -30,8 +30,9 @@ DIALOGUE: list[tuple[str, str, float]] = [
     ("patient", "I would like to understand what is wrong and get back to work.", 0.5),
 ]
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                                  reason="espeak-ng is not installed (scripts/setup.sh installs it)")
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None,
+    reason="espeak-ng is not installed (scripts/setup.sh installs it)")
 
 
 @dataclass(frozen=True)
@@ -93,32 +94,16 @@ def write_wav(path: Path, channels: list[npt.NDArray[np.float32]], rate: int = R
 
 
 def encode(source: Path, target: Path, *, codec: str, video: bool = False) -> Path:
-    """Re-encode a WAV with PyAV (``target``'s suffix picks the container); ``video`` adds a
-    black video track first, as in a recorded video call."""
-    import av
-
-    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
-        in_stream = inp.streams.audio[0]
-        if video:
-            v = out.add_stream("mpeg4", rate=5)
-            v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
-        a = out.add_stream(codec, rate=in_stream.rate)
-        a.layout = in_stream.layout.name
-        frames = 0
-        for frame in inp.decode(in_stream):
-            frame.pts = None
-            for packet in a.encode(frame):
-                out.mux(packet)
-            frames += frame.samples
-        for packet in a.encode(None):
-            out.mux(packet)
-        if video:
-            black = np.zeros((48, 64, 3), dtype=np.uint8)
-            for i in range(int(frames / in_stream.rate * 5)):
-                vf = av.VideoFrame.from_ndarray(black, format="rgb24")
-                vf.pts = i
-                for packet in v.encode(vf):
-                    out.mux(packet)
-            for packet in v.encode(None):
-                out.mux(packet)
+    """Re-encode a WAV with the ffmpeg command (``target``'s suffix picks the container);
+    ``video`` adds a small black video track first, as in a recorded video call."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed (scripts/setup.sh installs it)")
+    command = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y"]
+    if video:
+        command += ["-f", "lavfi", "-i", "color=c=black:s=64x48:r=5"]
+    command += ["-i", str(source)]
+    if video:
+        command += ["-map", "0:v", "-map", "1:a", "-shortest", "-c:v", "mpeg4"]
+    command += ["-c:a", codec, str(target)]
+    subprocess.run(command, check=True)
     return target

@@ -157,18 +157,15 @@ class AudioPipeline:
             language = ""
             done = 0.0
             for speaker, channel in diarisation.channel_of.items():
-                regions = _regions([t for t in diarisation.turns if t.speaker == speaker])
                 before = done
                 transcript = self.transcriber.transcribe(
-                    audio.channel(channel), regions=regions,
+                    audio.channel(channel),
                     progress=lambda seconds, before=before: advance(before + seconds))
                 words_by_speaker[speaker] = transcript.words
                 language = language or transcript.language
-                done += sum(b - a for a, b in regions)
+                done += sum(t.duration for t in diarisation.turns if t.speaker == speaker)
             return channel_segments(words_by_speaker), language
-        regions = _regions(diarisation.turns)
-        transcript = self.transcriber.transcribe(audio.mono(), regions=regions,
-                                                 progress=advance)
+        transcript = self.transcriber.transcribe(audio.mono(), progress=advance)
         words = assign_speakers(transcript.words, diarisation.exclusive)
         return utterance_segments(words), transcript.language
 
@@ -206,9 +203,10 @@ def _regions(turns: Any) -> list[tuple[float, float]]:
 def _require_speakers(audio: Audio, diarisation: Diarisation, minimum: int) -> None:
     found = diarisation.speakers
     if len(found) < minimum:
-        raise InputError(audio.source, f"found {len(found)} speaker(s), expected at least "
-                                       f"{minimum}; a consultation needs the clinician and the "
-                                       "patient (check the recording, or --min-speakers)")
+        heard = "only one speaker" if len(found) == 1 else f"{len(found)} speakers"
+        raise InputError(audio.source, f"{heard} heard, at least {minimum} expected; a "
+                                       "consultation needs the clinician and the patient (check "
+                                       "the recording, or set --min-speakers)")
 
 
 def _settings(options: AudioOptions) -> dict[str, Any]:

@@ -4,13 +4,17 @@
 - ``openai-whisper``: the reference implementation, from a checkpoint built locally
   (``consult-audio models pull whisper-base-openai``).
 
-Both return words with timestamps (:class:`Transcript`). Both decode each speech region found by
-voice-activity detection on its own, without conditioning on the text before it: Whisper invents
-text in silence and loops on its own output otherwise, and its timestamps drift over long files.
+Both return words with timestamps (:class:`Transcript`) and decode the same way: Silero voice
+activity detection finds the speech, the speech regions are joined (silence removed) and decoded as
+one stream, conditioned on the text before, and each word's time is mapped back to the recording.
+Whisper invents text in silence without the VAD. Where greedy decoding loops or gives up, Whisper's
+temperature fallback re-decodes the window; its sampling is seeded, so the same audio gives the
+same words. ``temperature=(0.0,)`` turns the fallback off (pure beam search).
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -31,9 +35,13 @@ ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_MODELS = {"faster-whisper": DEFAULT_TRANSCRIBER, "openai-whisper": "whisper-base-openai"}
 SUPPORTED_LANGUAGES = ("en",)  # the cue lexicons of the metrics are English
 LANGUAGE_MIN_PROBABILITY = 0.5  # below this, a detected language is not trusted enough to refuse
-CHUNK_MAX_S = 30.0  # s; Whisper's window: speech regions are merged into chunks up to this long
-CHUNK_GAP_S = 2.0  # s; regions further apart than this are not merged into one chunk
-CHUNK_PAD_S = 0.2  # s of audio kept around each chunk
+LANGUAGE_SAMPLE_S = 30.0  # s of speech used to detect the language
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's defaults
+SEED = 0  # seed of the fallback's sampling
+# Voice activity for decoding: faster-whisper's defaults (keeps pauses under 2 s inside a region,
+# pads regions by 0.4 s so that no word is clipped).
+VAD_MIN_SILENCE_MS = 2000  # ms
+VAD_PAD_MS = 400  # ms
 
 
 class LanguageError(ConsultAudioError):
@@ -44,15 +52,16 @@ class LanguageError(ConsultAudioError):
 class TranscribeOptions:
     """Settings of the speech recogniser.
 
-    ``temperature`` 0 decodes deterministically (the same audio gives the same words);
-    ``threads`` 0 uses every CPU core.
+    ``temperature`` lists the decoding temperatures tried in turn (Whisper's fallback; the
+    sampling is seeded, so results repeat); ``(0.0,)`` is beam search only. ``threads`` 0 uses
+    every CPU core.
     """
 
     engine: str = "faster-whisper"
     model: str | None = None
     language: str | None = None
     beam_size: int = 5
-    temperature: float = 0.0
+    temperature: tuple[float, ...] = FALLBACK_TEMPERATURES
     vad: bool = True
     device: str = "auto"
     compute_type: str = "auto"
@@ -103,24 +112,6 @@ def cuda_available() -> bool:
     return bool(ctranslate2.get_cuda_device_count() > 0)
 
 
-def chunk_regions(regions: Sequence[tuple[float, float]], *, max_s: float = CHUNK_MAX_S,
-                  gap_s: float = CHUNK_GAP_S) -> list[tuple[float, float]]:
-    """Speech regions merged into decoding chunks of at most ``max_s`` seconds.
-
-    Neighbouring regions less than ``gap_s`` apart join one chunk while it stays under ``max_s``;
-    a single region longer than ``max_s`` is cut into equal pieces.
-    """
-    chunks: list[tuple[float, float]] = []
-    for start, end in regions:
-        if chunks and start - chunks[-1][1] < gap_s and end - chunks[-1][0] <= max_s:
-            chunks[-1] = (chunks[-1][0], end)
-            continue
-        pieces = max(1, int(np.ceil((end - start) / max_s)))
-        step = (end - start) / pieces
-        chunks.extend((start + i * step, start + (i + 1) * step) for i in range(pieces))
-    return chunks
-
-
 def check_language(language: str, probability: float, *, forced: bool) -> None:
     """:class:`LanguageError` for a recording in a language the metrics do not cover."""
     if language in SUPPORTED_LANGUAGES:
@@ -133,6 +124,46 @@ def check_language(language: str, probability: float, *, forced: bool) -> None:
             f"the recording sounds like language {language!r} (probability {probability:.2f}), "
             "but the metrics' cue lexicons are English only. If it is English, say so with "
             "--language en")
+
+
+def speech_regions_for_decoding(
+        samples: npt.NDArray[np.float32]) -> list[tuple[float, float]]:
+    """Speech regions (s) of mono ``samples`` by Silero VAD, with decoding's wide padding."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=VAD_MIN_SILENCE_MS, speech_pad_ms=VAD_PAD_MS)
+    return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
+            for r in get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Maps times in joined speech (silence removed) back to times in the recording."""
+
+    joined_starts: tuple[float, ...]
+    original_starts: tuple[float, ...]
+
+    def original(self, t: float) -> float:
+        """Seconds in the recording of ``t`` seconds into the joined speech."""
+        i = max(0, bisect.bisect_right(self.joined_starts, t) - 1)
+        return round(self.original_starts[i] + t - self.joined_starts[i], 3)
+
+
+def join_regions(samples: npt.NDArray[np.float32], regions: Sequence[tuple[float, float]],
+                 ) -> tuple[npt.NDArray[np.float32], Timeline]:
+    """The samples of ``regions`` (s, sorted) joined into one array, and its :class:`Timeline`."""
+    pieces, joined, original = [], [], []
+    at = 0.0
+    for start, end in regions:
+        a, b = int(start * SAMPLE_RATE), min(len(samples), int(end * SAMPLE_RATE))
+        if b <= a:
+            continue
+        pieces.append(samples[a:b])
+        joined.append(at)
+        original.append(a / SAMPLE_RATE)
+        at += (b - a) / SAMPLE_RATE
+    speech = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+    return speech, Timeline(tuple(joined), tuple(original))
 
 
 class _WhisperBase:
@@ -157,41 +188,30 @@ class _WhisperBase:
         regions: Sequence[tuple[float, float]] | None = None,
         progress: Callable[[float], None] | None = None,
     ) -> Transcript:
-        """Words of mono ``samples`` (n,) at 16 kHz; ``regions`` are the speech regions (s).
+        """Words of mono ``samples`` (n,) at 16 kHz, times in seconds of ``samples``.
 
-        Without ``regions`` the whole signal is decoded as one stretch of speech. ``progress``
-        is called with the seconds of speech decoded so far after each chunk.
+        ``regions`` are the speech regions (s) to decode; by default voice-activity detection
+        finds them (or, with ``vad=False``, the whole signal is decoded). ``progress`` is called
+        with the seconds of speech decoded so far.
         """
-        duration = len(samples) / SAMPLE_RATE
-        chunks = chunk_regions(regions if regions is not None else [(0.0, duration)])
-        language, probability = self._language(samples, chunks)
-        words: list[Word] = []
-        done = 0.0
-        for start, end in chunks:
-            a = max(0, int((start - CHUNK_PAD_S) * SAMPLE_RATE))
-            b = min(len(samples), int((end + CHUNK_PAD_S) * SAMPLE_RATE))
-            offset = a / SAMPLE_RATE
-            for word in self._decode(samples[a:b], language):
-                words.append(Word(word.text, round(word.start + offset, 3),
-                                  round(word.end + offset, 3), word.probability))
-            done += end - start
-            if progress:
-                progress(done)
+        if regions is None:
+            regions = (speech_regions_for_decoding(samples) if self.options.vad
+                       else [(0.0, len(samples) / SAMPLE_RATE)])
+        speech, timeline = join_regions(samples, regions)
+        if not len(speech):
+            return Transcript((), self.options.language or "", 0.0)
+        language, probability = self._language(speech)
+        words = [Word(w.text, timeline.original(w.start), timeline.original(w.end),
+                      w.probability)
+                 for w in self._decode(speech, language, progress)]
         return Transcript(tuple(words), language, probability)
 
-    def _language(self, samples: npt.NDArray[np.float32],
-                  chunks: Sequence[tuple[float, float]]) -> tuple[str, float]:
+    def _language(self, speech: npt.NDArray[np.float32]) -> tuple[str, float]:
         if self.options.language:
             check_language(self.options.language, 1.0, forced=True)
             return self.options.language, 1.0
-        # Detect on up to 30 s of speech taken from the chunks, not on leading silence.
-        pieces, total = [], 0.0
-        for start, end in chunks:
-            pieces.append(samples[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)])
-            total += end - start
-            if total >= CHUNK_MAX_S:
-                break
-        language, probability = self._detect(np.concatenate(pieces) if pieces else samples)
+        # Detect on speech only: leading silence or noise makes Whisper guess.
+        language, probability = self._detect(speech[: int(LANGUAGE_SAMPLE_S * SAMPLE_RATE)])
         log.info("language %s (probability %.2f)", language, probability)
         check_language(language, probability, forced=False)
         return language, probability
@@ -199,7 +219,8 @@ class _WhisperBase:
     def _detect(self, speech: npt.NDArray[np.float32]) -> tuple[str, float]:
         raise NotImplementedError
 
-    def _decode(self, samples: npt.NDArray[np.float32], language: str) -> list[Word]:
+    def _decode(self, speech: npt.NDArray[np.float32], language: str,
+                progress: Callable[[float], None] | None) -> list[Word]:
         raise NotImplementedError
 
 
@@ -233,18 +254,26 @@ class FasterWhisperTranscriber(_WhisperBase):
 
     def _detect(self, speech: npt.NDArray[np.float32]) -> tuple[str, float]:
         model = self._load()
-        language, probability, _ = model.detect_language(speech[: int(CHUNK_MAX_S *
-                                                                        SAMPLE_RATE)])
+        language, probability, _ = model.detect_language(speech)
         return str(language), float(probability)
 
-    def _decode(self, samples: npt.NDArray[np.float32], language: str) -> list[Word]:
+    def _decode(self, speech: npt.NDArray[np.float32], language: str,
+                progress: Callable[[float], None] | None) -> list[Word]:
+        import ctranslate2
+
         model = self._load()
+        ctranslate2.set_random_seed(SEED)  # the temperature fallback samples
         segments, _ = model.transcribe(
-            samples, language=language, beam_size=self.options.beam_size,
-            temperature=self.options.temperature, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False, without_timestamps=False)
-        return [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-                for segment in segments for w in (segment.words or []) if w.word.strip()]
+            speech, language=language, beam_size=self.options.beam_size,
+            temperature=list(self.options.temperature), word_timestamps=True,
+            condition_on_previous_text=True, vad_filter=False)
+        words: list[Word] = []
+        for segment in segments:  # a generator: decoding happens while iterating
+            words.extend(Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                         for w in (segment.words or []) if w.word.strip())
+            if progress:
+                progress(min(float(segment.end), len(speech) / SAMPLE_RATE))
+        return words
 
 
 class OpenAIWhisperTranscriber(_WhisperBase):
@@ -289,12 +318,22 @@ class OpenAIWhisperTranscriber(_WhisperBase):
         language = max(probs, key=probs.get)
         return str(language), float(probs[language])
 
-    def _decode(self, samples: npt.NDArray[np.float32], language: str) -> list[Word]:
+    def _decode(self, speech: npt.NDArray[np.float32], language: str,
+                progress: Callable[[float], None] | None) -> list[Word]:
+        import torch
+
         model = self._load()
-        result = model.transcribe(
-            samples, language=language, beam_size=self.options.beam_size,
-            best_of=None, temperature=self.options.temperature, word_timestamps=True,
-            condition_on_previous_text=False, fp16=self._device == "cuda", verbose=None)
+        temperature = self.options.temperature
+        with torch.random.fork_rng(devices=[]):  # seeded fallback, global RNG left untouched
+            torch.manual_seed(SEED)
+            result = model.transcribe(
+                speech, language=language, beam_size=self.options.beam_size,
+                best_of=self.options.beam_size if len(temperature) > 1 else None,
+                temperature=temperature[0] if len(temperature) == 1 else temperature,
+                word_timestamps=True, condition_on_previous_text=True,
+                fp16=self._device == "cuda", verbose=None)
+        if progress:
+            progress(len(speech) / SAMPLE_RATE)
         return [Word(str(w["word"]).strip(), float(w["start"]), float(w["end"]),
                      float(w["probability"]))
                 for segment in result["segments"] for w in segment.get("words", [])

@@ -45,9 +45,11 @@ def speech_options(f: F) -> F:
                           "only]."),
         click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True,
                      help="Beam search width of the recogniser."),
-        click.option("--temperature", type=click.FloatRange(0.0, 1.0), default=0.0,
-                     show_default=True,
-                     help="Decoding temperature; 0 is deterministic (same audio, same words)."),
+        click.option("--temperature", "temperature", type=click.Choice(("fallback", "0")),
+                     default="fallback", show_default=True,
+                     help="fallback: beam search, re-decoding a window by seeded sampling at "
+                          "rising temperatures when it loops (Whisper's default; results "
+                          "repeat); 0: beam search only."),
         click.option("--diariser", type=click.Choice(DIARISERS), default="auto",
                      show_default=True,
                      help="Who-spoke-when: auto picks channels for a dual-channel recording "
@@ -72,7 +74,7 @@ def speech_options(f: F) -> F:
 def audio_options_from(params: Mapping[str, Any]) -> Any:
     """:class:`~consult_audio.audio.pipeline.AudioOptions` from the parsed speech options."""
     from consult_audio.audio.pipeline import AudioOptions
-    from consult_audio.audio.transcribe import TranscribeOptions
+    from consult_audio.audio.transcribe import FALLBACK_TEMPERATURES, TranscribeOptions
 
     low, high = params["min_speakers"], params["max_speakers"]
     if params.get("num_speakers"):
@@ -81,7 +83,8 @@ def audio_options_from(params: Mapping[str, Any]) -> Any:
         raise click.BadParameter(f"--min-speakers {low} is more than --max-speakers {high}")
     transcribe = TranscribeOptions(
         engine=params["engine"], model=params["model_name"], language=params["language"],
-        beam_size=params["beam_size"], temperature=params["temperature"],
+        beam_size=params["beam_size"],
+        temperature=(0.0,) if params["temperature"] == "0" else FALLBACK_TEMPERATURES,
         device=params["device"], threads=params["threads"])
     return AudioOptions(transcribe=transcribe, diariser=params["diariser"],
                         pyannote_model=params["pyannote_model"], min_speakers=low,
@@ -155,7 +158,12 @@ def models_list() -> None:
     """Every known model, whether it is ready, and where its files are."""
     from consult_audio.audio import models
 
-    table = Table("name", "engine", "state", "licence", "location", "description")
+    table = Table()
+    table.add_column("name", no_wrap=True)
+    table.add_column("engine", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    for heading in ("licence", "location", "description"):
+        table.add_column(heading, overflow="fold")
     for name in models.catalogue():
         state = models.state(name)
         colour = "green" if state.state == "ready" else "red" if "corrupt" in state.state else ""

