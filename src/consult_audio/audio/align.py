@@ -8,7 +8,7 @@ an utterance until the speaker changes or pauses for longer than :data:`MAX_PAUS
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from consult_audio.audio.diarise import Turn
 from consult_audio.model import Word
@@ -73,7 +73,7 @@ def utterance_segments(words: Sequence[Word], *, max_pause: float = MAX_PAUSE_S)
     return segments
 
 
-def channel_segments(words_by_speaker: dict[str, Sequence[Word]], *,
+def channel_segments(words_by_speaker: Mapping[str, Sequence[Word]], *,
                      max_pause: float = MAX_PAUSE_S) -> list[Segment]:
     """Utterances of dual-channel recordings: each channel's words are one speaker's; the
     speakers' utterances may overlap in time, as the speech did."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -46,16 +47,16 @@ class Audio:
     @property
     def duration(self) -> float:
         """Length in seconds."""
-        return self.samples.shape[1] / self.sample_rate
+        return float(self.samples.shape[1] / self.sample_rate)
 
     def mono(self) -> npt.NDArray[np.float32]:
         """All channels mixed to one, shape ``(n,)``."""
         if self.channels == 1:
-            return self.samples[0]
-        return self.samples.mean(axis=0, dtype=np.float32)
+            return np.asarray(self.samples[0], dtype=np.float32)
+        return np.asarray(self.samples.mean(axis=0, dtype=np.float32), dtype=np.float32)
 
     def channel(self, index: int) -> npt.NDArray[np.float32]:
-        return self.samples[index]
+        return np.asarray(self.samples[index], dtype=np.float32)
 
 
 def load_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Audio:
@@ -79,21 +80,23 @@ def load_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Audio:
                                "check that it is a complete recording in a common format "
                                "(wav, flac, mp3, m4a, ogg, opus, webm, mp4)") from err
     with container:
-        streams = [s for s in container.streams if s.type == "audio"]
+        streams = list(container.streams.audio)
         if not streams:
-            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
-            raise InputError(path, f"no audio track (the file has {', '.join(kinds)}); give a "
-                                   "recording with sound")
+            kinds = ", ".join(sorted({str(s.type) for s in container.streams})) or "no streams"
+            raise InputError(path, f"no audio track (the file has {kinds}); give a recording "
+                                   "with sound")
         stream = streams[0]
-        source_channels = stream.codec_context.channels or 1
+        source_channels = stream.codec_context.layout.nb_channels or 1
         layout = "stereo" if source_channels == 2 else "mono"
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
         chunks: list[npt.NDArray[np.float32]] = []
         try:
             for frame in container.decode(stream):
+                if not isinstance(frame, av.AudioFrame):
+                    continue
                 frame.pts = None  # resample by sample count; broken timestamps do not matter
-                chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
-            chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+                chunks.extend(_floats(f) for f in resampler.resample(frame))
+            chunks.extend(_floats(f) for f in resampler.resample(None))
         except (av.FFmpegError, OSError, ValueError) as err:
             if not chunks:
                 raise InputError(path, f"cannot decode the audio ({_reason(err)}); the file "
@@ -113,6 +116,10 @@ def load_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Audio:
     return audio
 
 
+def _floats(frame: Any) -> npt.NDArray[np.float32]:
+    return np.asarray(frame.to_ndarray(), dtype=np.float32)
+
+
 def _reason(err: Exception) -> str:
     return str(err).strip() or type(err).__name__
 
@@ -127,7 +134,7 @@ def frame_levels(samples: npt.NDArray[np.float32], *, sample_rate: int = SAMPLE_
     frames = samples.shape[1] // hop
     trimmed = samples[:, : frames * hop].reshape(samples.shape[0], frames, hop)
     rms = np.sqrt(np.mean(np.square(trimmed, dtype=np.float64), axis=2))
-    return 20.0 * np.log10(np.maximum(rms, 1e-10))
+    return np.asarray(20.0 * np.log10(np.maximum(rms, 1e-10)), dtype=np.float64)
 
 
 def channels_distinct(audio: Audio) -> bool:

@@ -157,10 +157,8 @@ class AudioPipeline:
             language = ""
             done = 0.0
             for speaker, channel in diarisation.channel_of.items():
-                before = done
                 transcript = self.transcriber.transcribe(
-                    audio.channel(channel),
-                    progress=lambda seconds, before=before: advance(before + seconds))
+                    audio.channel(channel), progress=_offset(advance, done))
                 words_by_speaker[speaker] = transcript.words
                 language = language or transcript.language
                 done += sum(t.duration for t in diarisation.turns if t.speaker == speaker)
@@ -187,6 +185,11 @@ class AudioPipeline:
             timings[stage] = time.perf_counter() - started
             if progress:
                 progress.finish(stage)
+
+
+def _offset(advance: Callable[[float], None], before: float) -> Callable[[float], None]:
+    """``advance`` for a later part of the work: ``before`` seconds are already done."""
+    return lambda seconds: advance(before + seconds)
 
 
 def _regions(turns: Any) -> list[tuple[float, float]]:

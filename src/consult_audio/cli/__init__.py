@@ -294,6 +294,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.pass_obj
 def analyse_command(
     ui: Ui,
+    /,
     paths: tuple[Path, ...],
     consultation_id: str | None,
     roles: dict[str, Role],
