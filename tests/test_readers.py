@@ -515,3 +515,14 @@ def test_no_speech(tmp_path: Path, textgrid_text: TextGridBuilder) -> None:
 def test_no_input() -> None:
     with pytest.raises(InputError, match="no transcript file given"):
         load_consultation([], infer=by_name)
+
+
+def test_webvtt_character_references_are_decoded(tmp_path: Path) -> None:
+    from consult_audio.readers.webvtt import read
+
+    path = tmp_path / "refs.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Dr A&amp;B>Pain &lt; 3 &amp; "
+                    "sleep &gt; 6 hours?\n", encoding="utf-8")
+    (segment,) = read(path)
+    assert segment.speaker == "Dr A&B"
+    assert segment.text == "Pain < 3 & sleep > 6 hours?"

@@ -8,6 +8,7 @@ package; readers and the audio pipeline build these objects, metrics read them, 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Mapping
@@ -380,11 +381,17 @@ def _field_names(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
 
 
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    # Resolving the string annotations is most of the cost of reading an analysis back.
+    return typing.get_type_hints(cls)
+
+
 def _dataclass_from_plain(cls: type[_D], data: Any) -> _D:
     """Build an instance of the dataclass ``cls`` from a mapping, field by field."""
     if not isinstance(data, Mapping):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
+    hints = _type_hints(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
         if f.name in data:

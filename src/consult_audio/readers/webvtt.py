@@ -9,6 +9,7 @@ ruby, language and inline timestamp tags) is removed; transcription tags such as
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -41,8 +42,9 @@ def caption_segment(caption: Caption, *, voice_tags: bool) -> Segment:
     tag (when ``voice_tags``) or a ``Name:`` prefix, else ``""``."""
     raw = " ".join(line.strip() for line in caption.lines)
     match = _VOICE_RE.search(raw) if voice_tags else None
-    speaker = match.group(1) if match else ""
-    text = _MARKUP_RE.sub("", raw).strip()
+    speaker = html.unescape(match.group(1)) if match else ""
+    # character references (&amp; &lt; &gt;...) stand for the characters WebVTT reserves
+    text = html.unescape(_MARKUP_RE.sub("", raw)).strip()
     if not speaker and (prefix := split_speaker_prefix(text)):
         speaker, text = prefix
     start = caption.start_time.in_milliseconds() / 1000
