@@ -418,3 +418,24 @@ def sys_executable() -> str:
     import sys
 
     return sys.executable
+
+
+@needs_models
+def test_batch_of_recordings(recordings: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(recordings["stereo"], folder / "telehealth.wav")
+    run = tmp_path / "run"
+    result = CliRunner().invoke(main, [
+        "-q", "batch", str(folder), "-o", str(run), "--workers", "1", "--threads", "2",
+        "--language", "en", "--consent-recorded-elsewhere"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(run / "batch.sqlite") as db:
+        (analysis,) = db.execute("select analysis from consultations").fetchone()
+    data = json.loads(analysis)
+    assert data["provenance"]["audio"]["diariser"] == "channels"
+    assert data["provenance"]["audio_settings"]["transcribe"]["language"] == "en"
+    assert data["metrics"]["questions"]["total"] >= 3

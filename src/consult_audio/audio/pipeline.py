@@ -97,8 +97,12 @@ class AudioPipeline:
         *,
         consultation_id: str | None = None,
         roles: Mapping[str, Role] | None = None,
+        language: str | None = None,
     ) -> Consultation:
-        """The consultation recorded in ``path`` (any common audio or video format)."""
+        """The consultation recorded in ``path`` (any common audio or video format).
+
+        ``language`` overrides the transcriber's language setting for this recording.
+        """
         timings: dict[str, float] = {}
         with self._stage("decode", None, timings):
             audio = load_audio(Path(path))
@@ -112,7 +116,7 @@ class AudioPipeline:
         if diarisation.channel_of:  # each channel is decoded on its own
             speech_s = sum(t.duration for t in diarisation.turns)
         with self._stage("transcribe", round(speech_s, 1), timings) as advance:
-            segments, language = self._transcribe(audio, diarisation, advance)
+            segments, language = self._transcribe(audio, diarisation, advance, language)
         if not segments:
             raise InputError(path, "no words were recognised in the speech; check that the "
                                    "recording is a spoken consultation")
@@ -151,19 +155,21 @@ class AudioPipeline:
 
     def _transcribe(
         self, audio: Audio, diarisation: Diarisation, advance: Callable[[float], None],
+        language: str | None,
     ) -> tuple[list[Any], str]:
         if diarisation.channel_of:
             words_by_speaker: dict[str, tuple[Word, ...]] = {}
-            language = ""
             done = 0.0
             for speaker, channel in diarisation.channel_of.items():
                 transcript = self.transcriber.transcribe(
-                    audio.channel(channel), progress=_offset(advance, done))
+                    audio.channel(channel), progress=_offset(advance, done),
+                    language=language)
                 words_by_speaker[speaker] = transcript.words
                 language = language or transcript.language
                 done += sum(t.duration for t in diarisation.turns if t.speaker == speaker)
-            return channel_segments(words_by_speaker), language
-        transcript = self.transcriber.transcribe(audio.mono(), progress=advance)
+            return channel_segments(words_by_speaker), language or ""
+        transcript = self.transcriber.transcribe(audio.mono(), progress=advance,
+                                                 language=language)
         words = assign_speakers(transcript.words, diarisation.exclusive)
         return utterance_segments(words), transcript.language
 

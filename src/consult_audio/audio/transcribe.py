@@ -90,6 +90,7 @@ class Transcriber(Protocol):
         self, samples: npt.NDArray[np.float32], *,
         regions: Sequence[tuple[float, float]] | None = None,
         progress: Callable[[float], None] | None = None,
+        language: str | None = None,
     ) -> Transcript: ...
 
     def provenance(self) -> dict[str, Any]: ...
@@ -187,29 +188,32 @@ class _WhisperBase:
         self, samples: npt.NDArray[np.float32], *,
         regions: Sequence[tuple[float, float]] | None = None,
         progress: Callable[[float], None] | None = None,
+        language: str | None = None,
     ) -> Transcript:
         """Words of mono ``samples`` (n,) at 16 kHz, times in seconds of ``samples``.
 
         ``regions`` are the speech regions (s) to decode; by default voice-activity detection
         finds them (or, with ``vad=False``, the whole signal is decoded). ``progress`` is called
-        with the seconds of speech decoded so far.
+        with the seconds of speech decoded so far. ``language`` overrides the options' language
+        for this call (a batch row that says its language).
         """
         if regions is None:
             regions = (speech_regions_for_decoding(samples) if self.options.vad
                        else [(0.0, len(samples) / SAMPLE_RATE)])
         speech, timeline = join_regions(samples, regions)
         if not len(speech):
-            return Transcript((), self.options.language or "", 0.0)
-        language, probability = self._language(speech)
+            return Transcript((), language or self.options.language or "", 0.0)
+        language, probability = self._language(speech, language or self.options.language)
         words = [Word(w.text, timeline.original(w.start), timeline.original(w.end),
                       w.probability)
                  for w in self._decode(speech, language, progress)]
         return Transcript(tuple(words), language, probability)
 
-    def _language(self, speech: npt.NDArray[np.float32]) -> tuple[str, float]:
-        if self.options.language:
-            check_language(self.options.language, 1.0, forced=True)
-            return self.options.language, 1.0
+    def _language(self, speech: npt.NDArray[np.float32],
+                  given: str | None) -> tuple[str, float]:
+        if given:
+            check_language(given, 1.0, forced=True)
+            return given, 1.0
         # Detect on speech only: leading silence or noise makes Whisper guess.
         language, probability = self._detect(speech[: int(LANGUAGE_SAMPLE_S * SAMPLE_RATE)])
         log.info("language %s (probability %.2f)", language, probability)

@@ -99,7 +99,7 @@ class Worker:
         if task.kind == "audio":
             pipeline = self.pipeline()
             consultation = pipeline.consultation(Path(task.paths[0]), consultation_id=task.id,
-                                                 roles=roles)
+                                                 roles=roles, language=task.language or None)
             provenance.update(pipeline.provenance())
         else:
             from consult_audio.readers import load_consultation

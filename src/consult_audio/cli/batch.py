@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from consult_audio.cli import CliError, Ui, _parse_roles, is_safe_id, main
+from consult_audio.cli.speech import audio_options_from, speech_options
 from consult_audio.model import Role
 from consult_audio.output import write_atomic
 
@@ -89,9 +90,11 @@ Examples:
 @click.option("--kind", type=click.Choice(["auto", "audio", "transcript"]), default="auto",
               show_default=True,
               help="For a folder: which files to take (auto: the audio files if there are any).")
+@speech_options
 @click.pass_obj
 def batch_command(
     ui: Ui,
+    /,
     source: Path,
     run_dir: Path,
     consent_recorded_elsewhere: bool,
@@ -104,6 +107,7 @@ def batch_command(
     redact: bool,
     data_root: Path | None,
     kind: str,
+    **speech: Any,
 ) -> None:
     """Analyse many consultations: INPUT is a manifest CSV or a folder.
 
@@ -120,9 +124,11 @@ def batch_command(
                           consent_elsewhere=consent_recorded_elsewhere, kind=kind)
     if not items:
         raise CliError(f"{source}: nothing to process (no transcripts or audio files found)")
+    audio_options = audio_options_from(speech) if any(i.kind == "audio" for i in items) \
+        else None
     options = BatchOptions(rules_path=rules_path, roles=roles, redact=redact,
                            retry_failed=retry_failed, engine=engine, workers=workers,
-                           address=address)
+                           address=address, audio_options=audio_options)
     with _progress(ui) as (progress, task):
         def update(counts: Any, _cid: str | None) -> None:
             progress.update(task, total=counts.total, completed=counts.finished,

@@ -35,7 +35,7 @@ def speech_options(f: F) -> F:
     from consult_audio.audio.transcribe import ENGINES
 
     options = [
-        click.option("--engine", type=click.Choice(ENGINES), default="faster-whisper",
+        click.option("--transcriber", type=click.Choice(ENGINES), default="faster-whisper",
                      show_default=True, help="Speech recogniser (recordings only)."),
         click.option("--model", "model_name", metavar="NAME",
                      help="Recogniser model from `consult-audio models list` [default: "
@@ -82,7 +82,8 @@ def audio_options_from(params: Mapping[str, Any]) -> Any:
     if low > high:
         raise click.BadParameter(f"--min-speakers {low} is more than --max-speakers {high}")
     transcribe = TranscribeOptions(
-        engine=params["engine"], model=params["model_name"], language=params["language"],
+        engine=params["transcriber"], model=params["model_name"],
+        language=params["language"],
         beam_size=params["beam_size"],
         temperature=(0.0,) if params["temperature"] == "0" else FALLBACK_TEMPERATURES,
         device=params["device"], threads=params["threads"])
