@@ -25,6 +25,9 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e '.[all,dev]'
+# Overlap detection reads the pyannote segmentation checkpoint bundled in whisperx (model
+# pyannote-segmentation); whisperx itself is never imported, so none of its dependencies are needed.
+.venv/bin/pip install -q --no-deps whisperx==3.8.6
 # resemblyzer depends on `webrtcvad`, whose files collide with webrtcvad-wheels (the one that
 # imports on current Python); reinstall the latter last so its module is the one on disk.
 .venv/bin/pip install -q --force-reinstall --no-deps webrtcvad-wheels

@@ -17,7 +17,7 @@ recognised word to a speaker).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,7 +90,10 @@ class Diariser(Protocol):
 
     name: str
 
-    def diarise(self, audio: Audio, *, min_speakers: int, max_speakers: int) -> Diarisation: ...
+    def diarise(self, audio: Audio, *, min_speakers: int, max_speakers: int,
+                progress: Callable[[float], None] | None = None) -> Diarisation:
+        """Who speaks when; ``progress`` receives the fraction done (0-1) now and then."""
+        ...
 
     def provenance(self) -> dict[str, Any]: ...
 
@@ -152,12 +155,14 @@ class EmbeddedDiariser:
                                          weights_fpath=weights.parts["pretrained.pt"][0])
         return self._encoder
 
-    def diarise(self, audio: Audio, *, min_speakers: int = 2,
-                max_speakers: int = 2) -> Diarisation:
+    def diarise(self, audio: Audio, *, min_speakers: int = 2, max_speakers: int = 2,
+                progress: Callable[[float], None] | None = None) -> Diarisation:
         mono = audio.mono()
         regions = speech_regions(mono, sample_rate=audio.sample_rate)
         require_speech(audio, regions)
-        embeddings, windows = self._embed(mono, regions, audio.sample_rate)
+        if progress:
+            progress(0.15)  # voice activity: about a sixth of the time
+        embeddings, windows = self._embed(mono, regions, audio.sample_rate, progress)
         labels = cluster(embeddings, min_speakers=min_speakers, max_speakers=max_speakers)
         labels = merge_same_voice(embeddings, labels)
         turns = _turns_from_votes(regions, windows, labels)
@@ -165,7 +170,7 @@ class EmbeddedDiariser:
 
     def _embed(
         self, mono: npt.NDArray[np.float32], regions: Sequence[tuple[float, float]],
-        sample_rate: int,
+        sample_rate: int, progress: Callable[[float], None] | None = None,
     ) -> tuple[npt.NDArray[np.float32], list[tuple[int, int]]]:
         import torch
         from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
@@ -179,6 +184,8 @@ class EmbeddedDiariser:
             for i in range(0, len(windows), EMBED_BATCH):
                 batch = np.stack([mel[a:b] for a, b in windows[i:i + EMBED_BATCH]])
                 out[i:i + len(batch)] = encoder(torch.from_numpy(batch)).cpu().numpy()
+                if progress:
+                    progress(0.15 + 0.8 * (i + len(batch)) / len(windows))
         return out, windows
 
 
@@ -337,8 +344,8 @@ class ChannelDiariser:
 
         return {"diariser": self.name, "models": [resolve("silero-vad").provenance()]}
 
-    def diarise(self, audio: Audio, *, min_speakers: int = 2,
-                max_speakers: int = 2) -> Diarisation:
+    def diarise(self, audio: Audio, *, min_speakers: int = 2, max_speakers: int = 2,
+                progress: Callable[[float], None] | None = None) -> Diarisation:
         if audio.channels != 2:
             raise InputError(audio.source, f"channel diarisation needs a two-channel recording; "
                                            f"this one has {audio.source_channels} channel(s). "
@@ -349,6 +356,8 @@ class ChannelDiariser:
         for channel in range(2):
             speaker = f"CHANNEL_{channel + 1}"
             channel_of[speaker] = channel
+            if progress:
+                progress(channel / 2)
             for start, end in speech_regions(audio.channel(channel),
                                              sample_rate=audio.sample_rate):
                 a = int(start / FRAME)

@@ -104,13 +104,13 @@ class AudioPipeline:
         ``language`` overrides the transcriber's language setting for this recording.
         """
         timings: dict[str, float] = {}
-        with self._stage("decode", None, timings):
+        with self._stage("decode", None, timings):  # PyAV gives no length up front
             audio = load_audio(Path(path))
         method = self._choose_diariser(audio)
-        with self._stage("diarise", None, timings):
+        with self._stage("diarise", 1.0, timings) as advance:
             diarisation = self.diariser(method).diarise(
                 audio, min_speakers=self.options.min_speakers,
-                max_speakers=self.options.max_speakers)
+                max_speakers=self.options.max_speakers, progress=advance)
         _require_speakers(audio, diarisation, self.options.min_speakers)
         speech_s = sum(b - a for a, b in _regions(diarisation.turns))
         if diarisation.channel_of:  # each channel is decoded on its own

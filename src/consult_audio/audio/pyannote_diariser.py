@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,8 +95,8 @@ class PyannoteDiariser:
                 "pipeline_class": _class_name(self._pipeline),
                 "pyannote_audio": importlib.metadata.version("pyannote.audio")}
 
-    def diarise(self, audio: Audio, *, min_speakers: int = 2,
-                max_speakers: int = 2) -> Diarisation:
+    def diarise(self, audio: Audio, *, min_speakers: int = 2, max_speakers: int = 2,
+                progress: Callable[[float], None] | None = None) -> Diarisation:
         """Who speaks when in ``audio`` (mixed to mono), with times in seconds.
 
         ``turns`` is pyannote's regular diarisation (speakers may overlap); ``exclusive`` its
@@ -120,7 +120,7 @@ class PyannoteDiariser:
         waveform = torch.from_numpy(np.ascontiguousarray(audio.mono()))[None]
         with _tf32_kept(), _warnings_logged(), torch.inference_mode():
             output = self._pipeline({"waveform": waveform, "sample_rate": audio.sample_rate},
-                                    **counts)
+                                    hook=_hook(progress), **counts)
         # legacy pipelines return the regular Annotation alone; pyannote 4 returns both views
         regular = getattr(output, "speaker_diarization", output)
         exclusive = getattr(output, "exclusive_speaker_diarization", None)
@@ -362,3 +362,19 @@ def _one_at_a_time(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
 
 
 __all__ = ["DEFAULT_MODEL", "LOCAL_PIPELINES", "PyannoteDiariser"]
+
+
+def _hook(progress: Callable[[float], None] | None) -> Callable[..., None] | None:
+    """A pyannote pipeline hook that reports the fraction done of its steps to ``progress``."""
+    if progress is None:
+        return None
+    steps = ("segmentation", "speaker_counting", "embeddings", "discrete_diarization")
+
+    def hook(step_name: str, step_artifact: Any, file: Any = None, total: int | None = None,
+             completed: int | None = None) -> None:
+        if step_name not in steps:
+            return
+        part = completed / total if total and completed is not None else 1.0
+        progress((steps.index(step_name) + part) / len(steps))
+
+    return hook
