@@ -24,6 +24,7 @@ FRAME = 0.1  # s, the hop of the channel-activity analysis
 CHANNEL_DOMINANCE_DB = 10.0  # dB louder than the other channel counts as "this channel speaking"
 DISTINCT_FRACTION = 0.6  # share of active frames where one channel dominates: channels distinct
 SILENCE_DBFS = -50.0  # frames quieter than this in every channel are silence
+MAX_PREALLOCATE_S = 4 * 3600.0  # s; longer recordings grow the buffer as they decode
 
 
 @dataclass(frozen=True)
@@ -89,35 +90,66 @@ def load_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> Audio:
         source_channels = stream.codec_context.layout.nb_channels or 1
         layout = "stereo" if source_channels == 2 else "mono"
         resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
-        chunks: list[npt.NDArray[np.float32]] = []
+        n_channels = 2 if layout == "stereo" else 1
+        buffer = _Buffer(n_channels, _expected_samples(container, stream, sample_rate))
         try:
             for frame in container.decode(stream):
                 if not isinstance(frame, av.AudioFrame):
                     continue
                 frame.pts = None  # resample by sample count; broken timestamps do not matter
-                chunks.extend(_floats(f) for f in resampler.resample(frame))
-            chunks.extend(_floats(f) for f in resampler.resample(None))
+                for out in resampler.resample(frame):
+                    buffer.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                buffer.append(out.to_ndarray())
         except (av.FFmpegError, OSError, ValueError) as err:
-            if not chunks:
+            if not buffer.size:
                 raise InputError(path, f"cannot decode the audio ({_reason(err)}); the file "
                                        "may be corrupt") from err
             # A truncated file: keep what decoded, as players do, and say so.
             log.warning("%s: decoding stopped early (%s); using the first %.1f s", path,
-                        _reason(err), sum(c.shape[1] for c in chunks) / sample_rate)
+                        _reason(err), buffer.size / sample_rate)
         codec = stream.codec_context.name or ""
-    n_channels = 2 if layout == "stereo" else 1
-    samples = (np.concatenate(chunks, axis=1).astype(np.float32, copy=False) if chunks
-               else np.zeros((n_channels, 0), dtype=np.float32))
-    del chunks
-    audio = Audio(samples, sample_rate, str(path), source_channels, codec)
+    audio = Audio(buffer.samples(), sample_rate, str(path), source_channels, codec)
     if audio.duration < MIN_DURATION:
         raise InputError(path, f"only {audio.duration:.2f} s of audio; a consultation recording "
                                f"needs at least {MIN_DURATION:.0f} s")
     return audio
 
 
-def _floats(frame: Any) -> npt.NDArray[np.float32]:
-    return np.asarray(frame.to_ndarray(), dtype=np.float32)
+class _Buffer:
+    """Decoded samples written into one array sized from the container's duration, so that a
+    long recording is not held twice (a list of frames, then their concatenation)."""
+
+    def __init__(self, channels: int, expected: int) -> None:
+        self._data = np.zeros((channels, max(expected, SAMPLE_RATE)), dtype=np.float32)
+        self.size = 0
+
+    def append(self, frame: npt.NDArray[Any]) -> None:
+        n = frame.shape[1]
+        if self.size + n > self._data.shape[1]:  # the container under-reported its length
+            grown = np.zeros((self._data.shape[0], (self.size + n) * 5 // 4), dtype=np.float32)
+            grown[:, : self.size] = self._data[:, : self.size]
+            self._data = grown
+        self._data[:, self.size:self.size + n] = frame
+        self.size += n
+
+    def samples(self) -> npt.NDArray[np.float32]:
+        if self.size == self._data.shape[1]:
+            return self._data
+        return self._data[:, : self.size].copy() if self.size < self._data.shape[1] // 2 \
+            else self._data[:, : self.size]
+
+
+def _expected_samples(container: Any, stream: Any, sample_rate: int) -> int:
+    """Samples the decoded stream should hold, from the stream's or the container's duration."""
+    seconds = 0.0
+    if stream.duration and stream.time_base:
+        seconds = float(stream.duration * stream.time_base)
+    elif container.duration:
+        seconds = container.duration / 1_000_000  # microseconds
+    # zeros are allocated lazily, so an over-estimate costs address space only; a corrupt header
+    # claiming days is capped
+    return int(min(seconds, MAX_PREALLOCATE_S) * sample_rate * 1.01) + sample_rate
 
 
 def _reason(err: Exception) -> str:

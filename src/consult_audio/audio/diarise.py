@@ -41,6 +41,8 @@ FRAMES_PER_S = 100  # mel frames per second (10 ms hop)
 WINDOW_FRAMES = 160  # 1.6 s, the window the encoder was trained on
 HOP_FRAMES = 40  # 0.4 s between windows
 EMBED_BATCH = 128  # windows per forward pass
+MEL_BLOCK_S = 60.0  # s of audio per block of the mel spectrogram
+TARGET_DBFS = -30.0  # dBFS, resemblyzer's volume normalisation
 MAX_CLUSTER_WINDOWS = 3000  # more windows are clustered on a subsample, the rest by centroid
 MIN_RUN_S = 0.3  # s; a shorter run of one speaker inside another's speech is smoothed away
 # Clusters whose mean embeddings are this similar (cosine) are one voice: measured 0.936-0.938 for
@@ -173,10 +175,9 @@ class EmbeddedDiariser:
         sample_rate: int, progress: Callable[[float], None] | None = None,
     ) -> tuple[npt.NDArray[np.float32], list[tuple[int, int]]]:
         import torch
-        from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
 
         encoder = self._load()
-        mel = wav_to_mel_spectrogram(normalize_volume(mono, -30, increase_only=True))
+        mel = mel_frames(mono)
         n_frames = mel.shape[0]
         windows = _windows(regions, n_frames)
         out = np.empty((len(windows), 256), dtype=np.float32)
@@ -187,6 +188,28 @@ class EmbeddedDiariser:
                 if progress:
                     progress(0.15 + 0.8 * (i + len(batch)) / len(windows))
         return out, windows
+
+
+def mel_frames(mono: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """resemblyzer's log-mel frames (frames, 40) of ``mono`` at 16 kHz, computed block by block.
+
+    The whole recording's short-time Fourier transform at once would take over 1 GB for a 2-hour
+    recording; blocks of :data:`MEL_BLOCK_S` keep it small. The volume is normalised as
+    resemblyzer does (to -30 dBFS, only ever raised), with one gain for the whole recording.
+    """
+    from resemblyzer.audio import wav_to_mel_spectrogram
+
+    hop = SAMPLE_RATE // FRAMES_PER_S
+    block = int(MEL_BLOCK_S * FRAMES_PER_S) * hop
+    power = float(np.mean(np.square(mono, dtype=np.float64))) if len(mono) else 0.0
+    change_db = TARGET_DBFS - 10.0 * np.log10(max(power, 1e-20))
+    gain = np.float32(10.0 ** (change_db / 20.0)) if change_db > 0 else np.float32(1.0)
+    pieces = []
+    for start in range(0, len(mono), block):
+        frames = wav_to_mel_spectrogram(mono[start:start + block] * gain)
+        last = start + block >= len(mono)
+        pieces.append(frames if last else frames[: block // hop])
+    return np.asarray(np.concatenate(pieces), dtype=np.float32)
 
 
 def _windows(regions: Sequence[tuple[float, float]], n_frames: int) -> list[tuple[int, int]]:
