@@ -252,7 +252,12 @@ def test_mono_recording_becomes_a_consultation_with_roles(pipeline, recordings) 
     assert total > 100 and correct / total >= 0.9
     audio = pipeline.last_run["audio"]
     assert audio["diariser"] == "embedded" and audio["channels"] == 1
-    assert set(pipeline.last_run["timings_s"]) == {"decode", "diarise", "transcribe"}
+    assert {"decode", "diarise", "transcribe"} <= set(pipeline.last_run["timings_s"])
+    # the script has no overlapping speech, so the utterances hardly overlap
+    overlap = sum(max(0.0, min(a.end, b.end) - max(a.start, b.start))
+                  for i, a in enumerate(c.utterances) for b in c.utterances[i + 1:]
+                  if a.speaker != b.speaker)
+    assert overlap < 1.0
 
 
 @needs_models

@@ -4,8 +4,9 @@ The embedded diariser gives one speaker at a time, so on a mono recording the ov
 would never see a backchannel ("mm-hm" under the other's sentence) or an interruption. This
 module finds where two or more people speak at once with the pyannote segmentation checkpoint
 (model ``pyannote-segmentation`` of the registry: ``pyannote/segmentation``, PyanNet, shipped
-inside the ``whisperx`` wheel as its VAD model, MIT licence), and turns those regions into
-regular (overlapping) turns next to the exclusive ones.
+inside the ``whisperx`` wheel as its VAD model, MIT licence); the pipeline turns those regions
+into regular (overlapping) turns next to the exclusive ones
+(:func:`consult_audio.audio.align.overlap_turns`).
 
 How it works: the model sees 5 s windows (the length it was trained on) every
 :data:`STEP_S` seconds and gives, for each 17 ms frame, the activity (0-1) of up to 3 local
@@ -20,7 +21,7 @@ Loading is offline and checked: the file comes from :func:`~consult_audio.audio.
 pickle runs; the checkpoint's omegaconf training records are read into inert stand-ins, so
 omegaconf need not be installed), and the network is built from the checkpoint's own
 hyper-parameters. whisperx is never imported. pyannote objects stay inside this module: callers
-get ``(start, end)`` tuples in seconds and :class:`~consult_audio.audio.diarise.Turn` values.
+get ``(start, end)`` tuples in seconds and :class:`FrameScores` of numpy arrays.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +38,6 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import SAMPLE_RATE, Audio
-from consult_audio.audio.diarise import Turn
 from consult_audio.audio.models import ModelError, ResolvedModel, resolve
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env
@@ -52,13 +53,20 @@ CHECKPOINT = "pytorch_model.bin"
 # module paths pyannote has saved it with).
 ARCHITECTURES = frozenset({("pyannote.audio.models.segmentation.PyanNet", "PyanNet"),
                            ("pyannote.audio.models.segmentation", "PyanNet")})
+# The checkpoint hyper-parameters that PyanNet's constructor takes.
+PYANNET_PARAMS = ("sincnet", "lstm", "linear", "sample_rate", "num_channels")
 
 # Sliding windows. The window is the model's training length (5 s for pyannote/segmentation,
 # read from the checkpoint); the step trades speed for accuracy at window edges, where the
-# bidirectional LSTM has less context. 5 s (no overlap between windows) measured ~2x faster than
-# 2.5 s for a small loss of recall on PriMock57 (numbers in the module's evaluation script).
-STEP_S = 5.0  # s between window starts
+# bidirectional LSTM has less context. On the 10 mono PriMock57 renderings (one torch thread,
+# scripts/evaluate_overlap.py): step 5 s, overlap-event F1 0.92, time F1 0.79, 112x real time;
+# step 2.5 s, event F1 0.95, time F1 0.84, 70x real time.
+STEP_S = 2.5  # s between window starts
 BATCH_SIZE = 32  # windows per forward pass (32 x 5 s of audio, about 10 MB of input)
+# torch threads while the model runs. The 4-layer LSTM of 32 windows took 0.7 s on one thread
+# and 6-34 s on two, on this 2-core machine with another process busy (threads spinning for a
+# core); one thread keeps the cost predictable. Restored afterwards, so other models keep theirs.
+INFERENCE_THREADS = 1
 
 # Binarisation of the overlap probability (second-highest local speaker activity, 0-1), tuned by
 # pyannote for overlapped-speech detection with this model on AMI (model card of
@@ -110,7 +118,7 @@ class FrameScores:
         return self.start + self.step * np.arange(len(self.overlap), dtype=np.float64)
 
 
-# --- pure functions: scores to regions, regions to turns -----------------------------------------
+# --- pure function: scores to regions -----------------------------------------
 
 
 def hysteresis_regions(
@@ -143,50 +151,6 @@ def hysteresis_regions(
         else:
             joined.append((a, b))
     return [(a, b) for a, b in joined if b - a >= min_duration]
-
-
-def overlap_turns(exclusive: Sequence[Turn],
-                  regions: Iterable[tuple[float, float]]) -> tuple[Turn, ...]:
-    """Regular (overlapping) turns: ``exclusive`` turns plus the second voice in each region.
-
-    For each overlap region ``(start, end)`` in seconds: every speaker with exclusive speech
-    inside the region gets a turn covering the whole region (at a change of speaker this makes
-    the two turns overlap: an interruption or a early start); when only one speaker holds the
-    region (a backchannel inside a long turn), the other voice is the speaker whose exclusive
-    speech is nearest in time, and gets a turn of its own over the region. Regions with no
-    speaker near (no exclusive turns, or one speaker only) add nothing. Returns sorted turns with
-    the pieces of each speaker merged where they touch or overlap.
-    """
-    speakers = sorted({t.speaker for t in exclusive})
-    pieces = list(exclusive)
-    for start, end in regions:
-        inside = {t.speaker for t in exclusive if t.start < end and t.end > start}
-        if len(inside) < 2 and len(speakers) >= 2:
-            holder = next(iter(inside)) if inside else None
-            others = [t for t in exclusive if t.speaker != holder]
-            if others:
-                nearest = min(others, key=lambda t: _distance(t, start, end))
-                inside.add(nearest.speaker)
-        if len(inside) >= 2:
-            pieces.extend(Turn(start, end, speaker) for speaker in sorted(inside))
-    return _merge(pieces)
-
-
-def _distance(turn: Turn, start: float, end: float) -> float:
-    """Seconds between ``turn`` and the span ``[start, end]`` (0 when they meet)."""
-    return max(0.0, turn.start - end, start - turn.end)
-
-
-def _merge(turns: Iterable[Turn]) -> tuple[Turn, ...]:
-    merged: dict[str, list[Turn]] = {}
-    for turn in sorted(turns):
-        own = merged.setdefault(turn.speaker, [])
-        if own and turn.start <= own[-1].end:
-            if turn.end > own[-1].end:
-                own[-1] = Turn(own[-1].start, turn.end, turn.speaker)
-        else:
-            own.append(turn)
-    return tuple(sorted(t for own in merged.values() for t in own))
 
 
 # --- the detector ------------------------------------------------------------------------------
@@ -231,17 +195,21 @@ class OverlapDetector:
                              "min_gap_s": self.options.min_gap, "step_s": self.options.step}}
 
     def scores(self, audio: Audio) -> FrameScores:
-        """Per-frame speech and overlap probabilities of ``audio`` mixed to mono."""
+        """Per-frame speech and overlap probabilities of ``audio`` (16 kHz) mixed to mono.
+
+        torch runs on :data:`INFERENCE_THREADS` thread(s) meanwhile: a process-wide setting,
+        restored afterwards, so do not run another torch model in a parallel thread.
+        """
         import torch
 
         if audio.sample_rate != SAMPLE_RATE:
             raise ConsultAudioError(f"overlap detection needs {SAMPLE_RATE} Hz audio, got "
                                     f"{audio.sample_rate} Hz (decode with load_audio)")
-        inference = self._load()
+        inference = self.load()
         enforce_offline_env()  # pyannote reads its telemetry switch on every call
         waveform = torch.from_numpy(np.ascontiguousarray(audio.mono()))[None]
         # a recording shorter than one window is padded by pyannote; nothing to special-case
-        with torch.inference_mode():
+        with _torch_threads(INFERENCE_THREADS), torch.inference_mode():
             output = inference({"waveform": waveform, "sample_rate": audio.sample_rate})
         data = np.asarray(output.data, dtype=np.float32)  # (frames, 2): sorted top-2 activity
         frames = output.sliding_window
@@ -257,7 +225,8 @@ class OverlapDetector:
                                    min_gap=o.min_gap)
         return [(a, min(b, audio.duration)) for a, b in found if a < audio.duration]
 
-    def _load(self) -> Any:
+    def load(self) -> Any:
+        """Load the model now (otherwise it loads on first use); returns pyannote's Inference."""
         if self._inference is None:
             self._resolved = resolve(self.model)  # ModelError when missing or corrupt
             network = _build(self._resolved)
@@ -280,6 +249,19 @@ def _top_two(chunks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """
     top = np.sort(chunks, axis=-1)[..., :-3:-1]
     return np.ascontiguousarray(top, dtype=np.float32)
+
+
+@contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    """Run torch's CPU operators on ``count`` threads inside the block, then restore."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def _torch_device(name: str) -> torch.device:
@@ -350,12 +332,11 @@ def _build(resolved: ResolvedModel) -> Any:
     if specifications.resolution != Resolution.FRAME or specifications.problem not in (
             Problem.MULTI_LABEL_CLASSIFICATION, Problem.MONO_LABEL_CLASSIFICATION):
         raise ModelError(f"{name} is not a frame-level speaker segmentation model")
-    kwargs = {k: hyper[k] for k in ("sincnet", "lstm", "linear", "sample_rate", "num_channels")
-              if k in hyper}
+    kwargs: dict[str, Any] = {k: hyper[k] for k in PYANNET_PARAMS if k in hyper}
     if int(kwargs.get("sample_rate", SAMPLE_RATE)) != SAMPLE_RATE:
         raise ModelError(f"{name} expects {kwargs['sample_rate']} Hz audio, not {SAMPLE_RATE} Hz")
     try:
-        network = PyanNet(**{k: dict(v) if isinstance(v, dict) else v for k, v in kwargs.items()})
+        network: Any = PyanNet(**kwargs)
         network.specifications = specifications
         network.setup()  # adds the task layers (classifier, activation) the specifications need
         network.load_state_dict(checkpoint["state_dict"], strict=True)
@@ -365,9 +346,9 @@ def _build(resolved: ResolvedModel) -> Any:
                          f"({type(err).__name__}: {err})") from err
     network.eval()
     log.debug("loaded %s: %s, %d local speakers, %.1f s windows", name, specifications.problem,
-              len(specifications.classes), specifications.duration)
+              len(specifications.classes or ()), specifications.duration)
     return network
 
 
 __all__ = ["DEFAULT_MODEL", "FrameScores", "OverlapDetector", "OverlapOptions",
-           "hysteresis_regions", "overlap_turns"]
+           "hysteresis_regions"]

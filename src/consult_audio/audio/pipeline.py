@@ -8,15 +8,24 @@ use, and serve every file the pipeline processes.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from consult_audio.audio.align import assign_speakers, channel_segments, utterance_segments
+from consult_audio.audio.align import (
+    assign_speakers,
+    channel_segments,
+    listener_tokens,
+    overlap_turns,
+    stretch_to_turns,
+    utterance_segments,
+)
 from consult_audio.audio.decode import Audio, channels_distinct, load_audio
 from consult_audio.audio.diarise import Diarisation, Diariser, Turn
 from consult_audio.audio.transcribe import TranscribeOptions, Transcriber, make_transcriber
@@ -27,6 +36,9 @@ from consult_audio.readers import consultation_from_segments
 log = logging.getLogger(__name__)
 
 DIARISERS = ("auto", "embedded", "pyannote", "channels")
+# Overlapped-speech detection for the embedded diariser (which gives one speaker at a time):
+# auto uses the pyannote segmentation model when it is installed, on always needs it, off skips.
+OVERLAP_MODES = ("auto", "on", "off")
 MAX_SPEAKERS_LIMIT = 10
 
 
@@ -46,7 +58,9 @@ class AudioOptions:
 
     ``diariser`` is ``auto`` (by channel for a dual-channel recording with one party per
     channel, else ``embedded``), ``embedded``, ``pyannote`` or ``channels``; ``pyannote_model``
-    is a model name of the registry or a local pipeline directory.
+    is a model name of the registry or a local pipeline directory. ``overlaps`` (``auto``,
+    ``on``, ``off``) adds overlapped speech to the embedded diariser's turns with pyannote's
+    segmentation model.
     """
 
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
@@ -55,8 +69,12 @@ class AudioOptions:
     min_speakers: int = 2
     max_speakers: int = 2
     device: str = "auto"
+    overlaps: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.overlaps not in OVERLAP_MODES:
+            raise ConsultAudioError(f"unknown overlap mode {self.overlaps!r}; use one of "
+                                    f"{', '.join(OVERLAP_MODES)}")
         if self.diariser not in DIARISERS:
             raise ConsultAudioError(f"unknown diariser {self.diariser!r}; use one of "
                                     f"{', '.join(DIARISERS)}")
@@ -83,6 +101,7 @@ class AudioPipeline:
         self.options = options or AudioOptions()
         self.transcriber = transcriber or make_transcriber(self.options.transcribe)
         self._diarisers: dict[str, Diariser] = dict(diarisers or {})
+        self._overlap_detector: Any = None
         self.progress = progress
         self.last_run: dict[str, Any] = {}
 
@@ -112,6 +131,13 @@ class AudioPipeline:
                 audio, min_speakers=self.options.min_speakers,
                 max_speakers=self.options.max_speakers, progress=advance)
         _require_speakers(audio, diarisation, self.options.min_speakers)
+        detector = self._detector() if method == "embedded" else None
+        if detector is not None:
+            with self._stage("overlaps", None, timings):
+                regions = detector.regions(audio)
+            diarisation = Diarisation(tuple(overlap_turns(diarisation.exclusive, regions)),
+                                      diarisation.exclusive, diarisation.method,
+                                      diarisation.channel_of)
         speech_s = sum(b - a for a, b in _regions(diarisation.turns))
         if diarisation.channel_of:  # each channel is decoded on its own
             speech_s = sum(t.duration for t in diarisation.turns)
@@ -133,10 +159,40 @@ class AudioPipeline:
         }
         return consultation
 
+    def _detector(self) -> Any:
+        """The overlapped-speech detector, or None when it is off or (auto) not installed."""
+        if self.options.overlaps == "off":
+            return None
+        if self._overlap_detector is None:
+            from consult_audio.audio.models import ModelError, resolve
+
+            try:
+                resolve("pyannote-segmentation")
+                available = importlib.util.find_spec("pyannote.audio") is not None
+            except ModelError:
+                available = False
+            if not available:
+                if self.options.overlaps == "on":
+                    raise ConsultAudioError(
+                        "overlap detection needs pyannote.audio and the segmentation model "
+                        "(pip install -e '.[pyannote]' and whisperx==3.8.6 --no-deps; see "
+                        "consult-audio models list)")
+                log.info("no overlapped-speech model installed: overlaps are not detected")
+                self._overlap_detector = False
+                return None
+            from consult_audio.audio.overlap import OverlapDetector
+
+            device = "cpu" if self.options.device == "auto" else self.options.device
+            self._overlap_detector = OverlapDetector(device=device)
+        return self._overlap_detector or None
+
     def provenance(self) -> dict[str, Any]:
         """Models with their hashes, the settings, and what the last file needed."""
         transcriber = self.transcriber.provenance()
         models = [transcriber.get("model", {})]
+        if self._overlap_detector:
+            detector = self._overlap_detector.provenance()
+            models.extend(detector.pop("models", []))
         diarisers = {}
         for name, diariser in self._diarisers.items():
             info = diariser.provenance()
@@ -171,7 +227,13 @@ class AudioPipeline:
         transcript = self.transcriber.transcribe(audio.mono(), progress=advance,
                                                  language=language)
         words = assign_speakers(transcript.words, diarisation.exclusive)
-        return utterance_segments(words), transcript.language
+        exclusive = set(diarisation.exclusive)
+        extra = [t for t in diarisation.turns if t not in exclusive]  # the overlapping turns
+        regions = overlap_regions(diarisation.turns)
+        words, moved = listener_tokens(words, regions, diarisation.exclusive,
+                                       is_token=_acknowledgement())
+        segments = stretch_to_turns(utterance_segments(words, listener=moved), extra)
+        return segments, transcript.language
 
     @contextmanager
     def _stage(self, stage: str, total: float | None,
@@ -191,6 +253,40 @@ class AudioPipeline:
             timings[stage] = time.perf_counter() - started
             if progress:
                 progress.finish(stage)
+
+
+def overlap_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
+    """Where two speakers' turns overlap (s), merged and sorted."""
+    ordered = sorted(turns)
+    found: list[tuple[float, float]] = []
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.start >= a.end:
+                break
+            if b.speaker != a.speaker:
+                found.append((b.start, min(a.end, b.end)))
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _acknowledgement() -> Callable[[str], bool]:
+    """Whether one recognised word is an acknowledgement token ("yeah", "mm-hm", "okay"): the
+    rules' backchannel tokens that can stand alone."""
+    from consult_audio.rules import default_rules
+
+    rules = default_rules()
+    tokens = rules.words("backchannel", "tokens") - rules.words("backchannel", "not_alone")
+
+    def check(text: str) -> bool:
+        word = re.sub(r"[^\w'-]", "", text.lower())
+        return bool(word) and word in tokens
+
+    return check
 
 
 def _offset(advance: Callable[[float], None], before: float) -> Callable[[float], None]:

@@ -26,12 +26,13 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STAGE_LABELS = {"decode": "Decoding", "diarise": "Diarising", "transcribe": "Transcribing"}
+STAGE_LABELS = {"decode": "Decoding", "diarise": "Diarising", "overlaps": "Overlaps",
+                "transcribe": "Transcribing"}
 
 
 def speech_options(f: F) -> F:
     """The options of the audio pipeline, shared by every command that reads recordings."""
-    from consult_audio.audio.pipeline import DIARISERS
+    from consult_audio.audio.pipeline import DIARISERS, OVERLAP_MODES
     from consult_audio.audio.transcribe import ENGINES
 
     options = [
@@ -57,6 +58,10 @@ def speech_options(f: F) -> F:
         click.option("--pyannote-model", default="pyannote-community-1", show_default=True,
                      metavar="NAME|DIR",
                      help="pyannote pipeline: a model name or a local pipeline directory."),
+        click.option("--overlaps", type=click.Choice(OVERLAP_MODES), default="auto",
+                     show_default=True,
+                     help="Overlapped-speech detection for the embedded diariser (pyannote's "
+                          "segmentation model): auto uses it when installed."),
         click.option("--num-speakers", type=click.IntRange(1, 10),
                      help="Exact number of speakers (sets min and max)."),
         click.option("--min-speakers", type=click.IntRange(1, 10), default=2, show_default=True),
@@ -89,7 +94,8 @@ def audio_options_from(params: Mapping[str, Any]) -> Any:
         device=params["device"], threads=params["threads"])
     return AudioOptions(transcribe=transcribe, diariser=params["diariser"],
                         pyannote_model=params["pyannote_model"], min_speakers=low,
-                        max_speakers=high, device=params["device"])
+                        max_speakers=high, device=params["device"],
+                        overlaps=params["overlaps"])
 
 
 class StageProgress:
