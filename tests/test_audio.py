@@ -444,3 +444,40 @@ def test_batch_of_recordings(recordings: dict[str, Path], tmp_path: Path) -> Non
     assert data["provenance"]["audio"]["diariser"] == "channels"
     assert data["provenance"]["audio_settings"]["transcribe"]["language"] == "en"
     assert data["metrics"]["questions"]["total"] >= 3
+
+
+def test_overlap_turns_listener_tokens_and_vocalisations() -> None:
+    from consult_audio.analysis import analyse
+    from consult_audio.audio.align import listener_tokens, overlap_turns, stretch_to_turns
+    from consult_audio.audio.pipeline import _acknowledgement, overlap_regions, vocalisations
+    from consult_audio.readers import consultation_from_segments
+
+    exclusive = [Turn(0.0, 6.0, "A"), Turn(6.5, 9.0, "B")]
+    regions = [(2.0, 2.5), (4.0, 4.6)]  # two short overlaps inside A's turn
+    turns = overlap_turns(exclusive, regions)
+    assert [t for t in turns if t.speaker == "B"] == [Turn(2.0, 2.5, "B"), Turn(4.0, 4.6, "B"),
+                                                       Turn(6.5, 9.0, "B")]
+    assert overlap_regions(turns) == regions
+    said = [Word("so", 0.8, 1.1), Word("the", 1.6, 1.9), Word("yeah", 2.1, 2.4),
+            Word("pain", 2.6, 3.0), Word("started", 3.1, 3.6), Word("on", 4.1, 4.3),
+            Word("Monday.", 4.4, 5.8), Word("Tell", 6.6, 6.9), Word("me", 7.0, 7.2),
+            Word("more.", 7.3, 7.8)]
+    words = assign_speakers(said, exclusive)
+    assert words[2].speaker == "A"  # Whisper put the listener's "yeah" in A's stream
+    words, moved = listener_tokens(words, regions, exclusive, is_token=_acknowledgement())
+    assert moved == [2] and words[2].speaker == "B"
+    extra = [t for t in turns if t not in set(exclusive)]
+    segments = stretch_to_turns(utterance_segments(words, listener=moved), extra)
+    assert [(s.speaker, s.text) for s in segments] == [
+        ("A", "so the pain started on Monday."), ("B", "yeah"), ("B", "Tell me more.")]
+    assert (segments[1].start, segments[1].end) == (2.0, 2.5)  # widened to the overlap
+    # the second overlap has no word of B: a vocalisation, which the metrics code as a
+    # backchannel because A carries on after it
+    added = vocalisations(segments, extra)
+    assert [(s.speaker, s.start, s.end, s.text) for s in added] == [
+        ("B", 4.0, 4.6, "<VOCALISATION/>")]
+    c = consultation_from_segments([*segments, *added], sources=[Path("x.wav")],
+                                   roles={"A": Role.PATIENT, "B": Role.CLINICIAN})
+    metrics = analyse(c).metrics.interruptions
+    assert metrics.backchannels == 2 and metrics.backchannels_by_clinician == 2
+    assert metrics.by_clinician == 0

@@ -118,11 +118,11 @@ def _place(track: npt.NDArray[np.float32], speech: npt.NDArray[np.float32], at: 
     track[start:start + len(speech)] += speech
 
 
-def _mixed(*, overlapped: bool) -> tuple[Audio, tuple[float, float]]:
-    """The long sentence by one voice and "yeah" by another: inside the sentence at
+def _mixed(*, overlapped: bool, words: str = "yeah") -> tuple[Audio, tuple[float, float]]:
+    """The long sentence by one voice and ``words`` by another: inside the sentence at
     :data:`BACKCHANNEL_AT` when ``overlapped``, else 1 s after it. Returns the audio and the span
-    (s) of "yeah"."""
-    sentence, yeah = speak(SENTENCE, FIRST), speak("yeah", SECOND)
+    (s) of ``words``."""
+    sentence, yeah = speak(SENTENCE, FIRST), speak(words, SECOND)
     after = LEAD + len(sentence) / RATE + 1.0
     at = LEAD + BACKCHANNEL_AT if overlapped else after
     track = np.zeros(int((after + len(yeah) / RATE + 1.0) * RATE), dtype=np.float32)
@@ -133,8 +133,9 @@ def _mixed(*, overlapped: bool) -> tuple[Audio, tuple[float, float]]:
 
 @needs_model
 @needs_espeak
-def test_a_backchannel_inside_a_sentence_is_found(detector: OverlapDetector) -> None:
-    audio, (start, end) = _mixed(overlapped=True)
+@pytest.mark.parametrize("words", ["yeah", "okay right"])
+def test_a_backchannel_inside_a_sentence_is_found(detector: OverlapDetector, words: str) -> None:
+    audio, (start, end) = _mixed(overlapped=True, words=words)
     with block_network():
         regions = detector.regions(audio)
     assert any(a < end + 0.3 and b > start - 0.3 for a, b in regions), regions
@@ -145,8 +146,10 @@ def test_a_backchannel_inside_a_sentence_is_found(detector: OverlapDetector) -> 
 
 @needs_model
 @needs_espeak
-def test_the_same_words_taking_turns_give_no_overlap(detector: OverlapDetector) -> None:
-    audio, _ = _mixed(overlapped=False)
+@pytest.mark.parametrize("words", ["yeah", "okay right"])
+def test_the_same_words_taking_turns_give_no_overlap(detector: OverlapDetector,
+                                                      words: str) -> None:
+    audio, _ = _mixed(overlapped=False, words=words)
     assert detector.regions(audio) == []
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 # PriMock57-style transcription tags. <UNSURE>x</UNSURE> keeps x; the others stand for speech
-# that could not be transcribed.
+# that could not be transcribed. <VOCALISATION/> is the audio pipeline's: a listener's voice
+# heard over the speaker (overlapped-speech detection) with no word recognised.
 _TAG_NAMES = {
+    "vocalisation": "vocalisation",
     "unsure": "unsure",
     "unin": "unintelligible",
     "inaudible_speech": "inaudible",

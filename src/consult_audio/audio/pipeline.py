@@ -39,6 +39,7 @@ DIARISERS = ("auto", "embedded", "pyannote", "channels")
 # Overlapped-speech detection for the embedded diariser (which gives one speaker at a time):
 # auto uses the pyannote segmentation model when it is installed, on always needs it, off skips.
 OVERLAP_MODES = ("auto", "on", "off")
+VOCALISATION_MAX_S = 1.2  # s; a longer unrecognised overlap is not taken for a backchannel
 MAX_SPEAKERS_LIMIT = 10
 
 
@@ -233,7 +234,7 @@ class AudioPipeline:
         words, moved = listener_tokens(words, regions, diarisation.exclusive,
                                        is_token=_acknowledgement())
         segments = stretch_to_turns(utterance_segments(words, listener=moved), extra)
-        return segments, transcript.language
+        return segments + vocalisations(segments, extra), transcript.language
 
     @contextmanager
     def _stage(self, stage: str, total: float | None,
@@ -272,6 +273,25 @@ def overlap_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def vocalisations(segments: Sequence[Any], overlap_turns: Sequence[Turn]) -> list[Any]:
+    """Listener speech heard in an overlap but not recognised: a short overlapping turn (at
+    most :data:`VOCALISATION_MAX_S`) that holds no word of its speaker becomes a tag-only
+    utterance (``<VOCALISATION/>``), so that the metrics see the overlap without inventing words.
+    """
+    from consult_audio.readers.base import Segment
+
+    out = []
+    for turn in overlap_turns:
+        if turn.duration > VOCALISATION_MAX_S:
+            continue
+        heard = any(seg.speaker == turn.speaker and seg.start < turn.end and seg.end > turn.start
+                    for seg in segments)
+        if not heard:
+            out.append(Segment(turn.speaker, round(turn.start, 3), round(turn.end, 3),
+                               "<VOCALISATION/>"))
+    return out
 
 
 def _acknowledgement() -> Callable[[str], bool]:

@@ -154,6 +154,10 @@ def classify_overlaps(c: Consultation, rules: Rules) -> OverlapCoding:
 def _classify(utts: Sequence[Utterance], i: int, j: int, rules: Rules) -> tuple[str, str, str]:
     a, b = utts[i], utts[j]
     if is_tag_only(b):
+        if ("vocalisation" in b.tags and b.duration <= rules.timing("backchannel_max_s")
+                and a.end > b.end):
+            return ("backchannel", "", "a short vocalisation heard over the speaker (no word "
+                                       "recognised) while the speaker carries on")
         return "overlap", "", "incoming speech is untranscribed (tag only)"
     if is_tag_only(a) or is_backchannel_text(a.text, rules):
         return "overlap", "", "the main speaker resumes over the listener's token"
