@@ -17,7 +17,8 @@ recognised word to a speaker).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -100,6 +101,23 @@ class Diariser(Protocol):
     def provenance(self) -> dict[str, Any]: ...
 
 
+@contextmanager
+def torch_threads(count: int) -> Iterator[None]:
+    """Run torch's CPU operators on ``count`` threads inside the block (0: leave as is), then
+    restore. Process-wide: parallel workers each set their share of the cores."""
+    if count <= 0:
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
 # --- voice activity ------------------------------------------------------------------------------
 
 
@@ -134,8 +152,9 @@ class EmbeddedDiariser:
 
     name = "embedded"
 
-    def __init__(self, *, device: str = "cpu") -> None:
+    def __init__(self, *, device: str = "cpu", threads: int = 0) -> None:
         self._device = device
+        self._threads = threads  # torch CPU threads (0: torch's default, every core)
         self._encoder: Any = None
 
     def provenance(self) -> dict[str, Any]:
@@ -181,7 +200,7 @@ class EmbeddedDiariser:
         n_frames = mel.shape[0]
         windows = _windows(regions, n_frames)
         out = np.empty((len(windows), 256), dtype=np.float32)
-        with torch.inference_mode():
+        with torch_threads(self._threads), torch.inference_mode():
             for i in range(0, len(windows), EMBED_BATCH):
                 batch = np.stack([mel[a:b] for a, b in windows[i:i + EMBED_BATCH]])
                 out[i:i + len(batch)] = encoder(torch.from_numpy(batch)).cpu().numpy()

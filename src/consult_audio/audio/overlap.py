@@ -29,8 +29,6 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import SAMPLE_RATE, Audio
+from consult_audio.audio.diarise import torch_threads
 from consult_audio.audio.models import ModelError, ResolvedModel, resolve
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env
@@ -209,7 +208,7 @@ class OverlapDetector:
         enforce_offline_env()  # pyannote reads its telemetry switch on every call
         waveform = torch.from_numpy(np.ascontiguousarray(audio.mono()))[None]
         # a recording shorter than one window is padded by pyannote; nothing to special-case
-        with _torch_threads(INFERENCE_THREADS), torch.inference_mode():
+        with torch_threads(INFERENCE_THREADS), torch.inference_mode():
             output = inference({"waveform": waveform, "sample_rate": audio.sample_rate})
         data = np.asarray(output.data, dtype=np.float32)  # (frames, 2): sorted top-2 activity
         frames = output.sliding_window
@@ -249,19 +248,6 @@ def _top_two(chunks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """
     top = np.sort(chunks, axis=-1)[..., :-3:-1]
     return np.ascontiguousarray(top, dtype=np.float32)
-
-
-@contextmanager
-def _torch_threads(count: int) -> Iterator[None]:
-    """Run torch's CPU operators on ``count`` threads inside the block, then restore."""
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _torch_device(name: str) -> torch.device:

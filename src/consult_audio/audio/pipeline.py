@@ -345,7 +345,8 @@ def _make_diariser(name: str, options: AudioOptions) -> Diariser:
     if name == "embedded":
         from consult_audio.audio.diarise import EmbeddedDiariser
 
-        return EmbeddedDiariser(device="cpu" if device == "auto" else device)
+        return EmbeddedDiariser(device="cpu" if device == "auto" else device,
+                                threads=options.transcribe.threads)
     if name == "channels":
         from consult_audio.audio.diarise import ChannelDiariser
 

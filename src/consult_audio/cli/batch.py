@@ -9,6 +9,7 @@ RUN_DIR of another version).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +125,9 @@ def batch_command(
                           consent_elsewhere=consent_recorded_elsewhere, kind=kind)
     if not items:
         raise CliError(f"{source}: nothing to process (no transcripts or audio files found)")
+    if not speech["threads"] and (workers or 0) > 1:
+        # each worker gets its share of the cores: oversubscribed threads slow everyone down
+        speech = {**speech, "threads": max(1, (os.cpu_count() or 1) // (workers or 1))}
     audio_options = audio_options_from(speech) if any(i.kind == "audio" for i in items) \
         else None
     options = BatchOptions(rules_path=rules_path, roles=roles, redact=redact,
