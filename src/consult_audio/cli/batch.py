@@ -125,9 +125,10 @@ def batch_command(
                           consent_elsewhere=consent_recorded_elsewhere, kind=kind)
     if not items:
         raise CliError(f"{source}: nothing to process (no transcripts or audio files found)")
-    if not speech["threads"] and (workers or 0) > 1:
+    local_workers = workers or os.cpu_count() or 1  # the local engine's default: one per core
+    if not speech["threads"] and engine == "local" and local_workers > 1:
         # each worker gets its share of the cores: oversubscribed threads slow everyone down
-        speech = {**speech, "threads": max(1, (os.cpu_count() or 1) // (workers or 1))}
+        speech = {**speech, "threads": max(1, (os.cpu_count() or 1) // local_workers)}
     audio_options = audio_options_from(speech) if any(i.kind == "audio" for i in items) \
         else None
     options = BatchOptions(rules_path=rules_path, roles=roles, redact=redact,
