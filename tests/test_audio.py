@@ -59,6 +59,9 @@ def test_joined_speech_maps_back_to_recording_time() -> None:
     assert timeline.original(0.25) == 1.25  # in the first region
     assert timeline.original(1.0) == 5.0  # the second region starts after 1 s of speech
     assert timeline.original(3.0) == 7.0
+    # a word stretched over the join ends where its region ends, not in the next region
+    assert timeline.span(0.6, 1.1) == (1.6, 2.0)
+    assert timeline.span(1.1, 1.4) == (5.1, 5.4)
 
 
 def test_words_go_to_the_speaker_they_overlap_most() -> None:

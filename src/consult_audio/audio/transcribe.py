@@ -149,6 +149,18 @@ class Timeline:
         i = max(0, bisect.bisect_right(self.joined_starts, t) - 1)
         return round(self.original_starts[i] + t - self.joined_starts[i], 3)
 
+    def span(self, start: float, end: float) -> tuple[float, float]:
+        """A word's ``(start, end)`` in the recording. Both ends are mapped through the region
+        that holds the word's middle, and clipped to it: a word Whisper stretches past the
+        end of its region must not end in the next region, seconds (or minutes) later."""
+        middle = (start + end) / 2
+        i = max(0, bisect.bisect_right(self.joined_starts, middle) - 1)
+        low = self.joined_starts[i]
+        high = self.joined_starts[i + 1] if i + 1 < len(self.joined_starts) else float("inf")
+        offset = self.original_starts[i] - low
+        return (round(max(start, low) + offset, 3),
+                round(max(min(end, high), max(start, low)) + offset, 3))
+
 
 def join_regions(samples: npt.NDArray[np.float32], regions: Sequence[tuple[float, float]],
                  ) -> tuple[npt.NDArray[np.float32], Timeline]:
@@ -204,8 +216,7 @@ class _WhisperBase:
         if not len(speech):
             return Transcript((), language or self.options.language or "", 0.0)
         language, probability = self._language(speech, language or self.options.language)
-        words = [Word(w.text, timeline.original(w.start), timeline.original(w.end),
-                      w.probability)
+        words = [Word(w.text, *timeline.span(w.start, w.end), w.probability)
                  for w in self._decode(speech, language, progress)]
         return Transcript(tuple(words), language, probability)
 
