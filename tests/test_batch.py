@@ -379,7 +379,7 @@ def test_audio_goes_through_the_pipeline_loaded_once(tmp_path: Path,
             built.append(options)
 
         def consultation(self, path: Path, *, consultation_id: str,
-                         roles: Mapping[str, Role]) -> Consultation:
+                         roles: Mapping[str, Role], language: str | None = None) -> Consultation:
             if path.read_bytes() == b"corrupt":
                 from consult_audio.errors import InputError
                 raise InputError(path, "cannot decode the audio")
