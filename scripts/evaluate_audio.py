@@ -47,6 +47,12 @@ log = logging.getLogger("evaluate_audio")
 FILLERS = frozenset({"um", "uh", "er", "erm", "hmm", "mm", "mhm", "ah"})
 DER_COLLAR_S = 0.25  # s removed around each reference boundary (half each side, pyannote.metrics)
 PSYCHOSOCIAL_WITHIN_S = 20.0  # s; the gold target window for the first psychosocial time
+# Questions from audio are matched to the gold by time (the clinician utterance they fall in);
+# within one utterance they are paired by their words, loosely, because the recognised words
+# differ from the transcript's (WER about 0.25): the transcript evaluation's 0.6 would count a
+# question with three misrecognised words as both missed and invented.
+AUDIO_QUESTION_MATCH = 0.3  # share of the shorter question's tokens found in the longer one
+SAVE_DIR_ENV = "CONSULT_AUDIO_EVAL_SAVE"  # folder to keep each audio analysis JSON in, if set
 AMI_SPEAKERS = (2, 4)  # min, max speakers for the AMI excerpts (3-4 speakers each)
 BASELINE_BEAM = 5
 
@@ -408,6 +414,10 @@ def evaluate_primock(pipeline: Any, reference: Reference, *, baseline: Baseline 
     pipeline_s = time.perf_counter() - t0
     run = dict(pipeline.last_run)
     audio_result = analyse(audio_c)
+    if save := os.environ.get(SAVE_DIR_ENV):  # keep the analysis, to re-score without models
+        Path(save).mkdir(parents=True, exist_ok=True)
+        (Path(save) / f"{reference.id}.analysis.json").write_text(
+            json.dumps(audio_result.to_dict()), encoding="utf-8")
     text_c = _consultation_from_reference(reference)
     text_result = analyse(text_c)
 
@@ -493,7 +503,8 @@ def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dic
             k = match_by_time(e.start_s, e.end_s, spans)
             predicted.append(ev.Question(clinician_u[k] if k is not None else -1, e.text,
                                          e.label, tuple(e.tags)))
-    matches = ev.match_questions(predicted, ref_coding.questions)
+    matches = ev.match_questions(predicted, ref_coding.questions,
+                                 threshold=AUDIO_QUESTION_MATCH)
     counts = ev.Counts(len(matches), len(predicted) - len(matches),
                        len(ref_coding.questions) - len(matches))
     pred_s = result.metrics.psychosocial.first_s
