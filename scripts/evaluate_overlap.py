@@ -137,13 +137,9 @@ def reference_overlaps(segments: Sequence[dict[str, Any]]) -> list[RefOverlap]:
 
 def union(spans: Iterable[Span]) -> list[Span]:
     """Sorted, merged spans."""
-    merged: list[Span] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    from consult_audio.audio.align import merge_spans
+
+    return merge_spans(spans)
 
 
 def intersection_time(a: Iterable[Span], b: Iterable[Span]) -> float:

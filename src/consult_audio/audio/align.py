@@ -8,7 +8,7 @@ an utterance until the speaker changes or pauses for longer than :data:`MAX_PAUS
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from consult_audio.audio.diarise import Turn
 from consult_audio.model import Word
@@ -16,6 +16,17 @@ from consult_audio.readers.base import Segment
 
 MAX_PAUSE_S = 1.0  # s; a longer pause within one speaker's words starts a new utterance
 MAX_NEAREST_S = 2.0  # s; a word further than this from every turn keeps the previous speaker
+
+
+def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``(start, end)`` spans (s) sorted, with overlapping or touching ones merged."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def assign_speakers(words: Sequence[Word], turns: Sequence[Turn]) -> list[Word]:

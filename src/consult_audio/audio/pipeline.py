@@ -22,6 +22,7 @@ from consult_audio.audio.align import (
     assign_speakers,
     channel_segments,
     listener_tokens,
+    merge_spans,
     overlap_turns,
     stretch_to_turns,
     utterance_segments,
@@ -266,13 +267,7 @@ def overlap_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
                 break
             if b.speaker != a.speaker:
                 found.append((b.start, min(a.end, b.end)))
-    merged: list[tuple[float, float]] = []
-    for start, end in sorted(found):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(found)
 
 
 def vocalisations(segments: Sequence[Any], overlap_turns: Sequence[Turn]) -> list[Any]:
@@ -316,13 +311,7 @@ def _offset(advance: Callable[[float], None], before: float) -> Callable[[float]
 
 def _regions(turns: Any) -> list[tuple[float, float]]:
     """The union of turns as sorted, non-overlapping (start, end) regions."""
-    regions: list[tuple[float, float]] = []
-    for turn in sorted(turns, key=lambda t: t.start):
-        if regions and turn.start <= regions[-1][1]:
-            regions[-1] = (regions[-1][0], max(regions[-1][1], turn.end))
-        else:
-            regions.append((turn.start, turn.end))
-    return regions
+    return merge_spans((t.start, t.end) for t in turns)
 
 
 def _require_speakers(audio: Audio, diarisation: Diarisation, minimum: int) -> None:

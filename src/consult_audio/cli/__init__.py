@@ -240,6 +240,17 @@ def _report_audio(embed_audio: Path | None, audio_href: Path | None, formats: Se
     return audio_from_file(audio_href, embed=False, report_dir=output_dir)
 
 
+def role_option(help_text: str) -> Callable[[F], F]:
+    """``--role NAME=ROLE`` (repeatable), parsed into a mapping of speaker label to role."""
+    return click.option("--role", "roles", multiple=True, metavar="NAME=ROLE",
+                        callback=_parse_roles, help=help_text)
+
+
+rules_option = click.option(
+    "--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="Rules file (JSON) replacing the packaged cue lexicons and patterns.")
+
+
 output_dir_option = click.option(
     "--output-dir", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
     show_default=True, help="Directory for the outputs, created if missing.")
@@ -275,11 +286,9 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--id", "consultation_id", callback=_check_id,
               help="Consultation id, used in the output file names "
                    "[default: the common part of the input file names].")
-@click.option("--role", "roles", multiple=True, metavar="NAME=ROLE", callback=_parse_roles,
-              help="Role of a speaker: clinician, patient or other (repeatable). Speakers not "
-                   "named are assigned from their names, then from what they say.")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Rules file (JSON) replacing the packaged cue lexicons and patterns.")
+@role_option("Role of a speaker: clinician, patient or other (repeatable). Speakers not named "
+             "are assigned from their names, then from what they say.")
+@rules_option
 @click.option("--meta", "meta", multiple=True, metavar="KEY=VALUE", callback=_parse_meta,
               help="Metadata kept with the analysis (repeatable), e.g. clinician_id=C07 and "
                    "date=2026-03-01 (YYYY-MM-DD); the cohort report groups by these two.")

@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from consult_audio.cli import CliError, Ui, _parse_roles, is_safe_id, main
+from consult_audio.cli import CliError, Ui, is_safe_id, main, role_option, rules_option
 from consult_audio.cli.speech import audio_options_from, speech_options
 from consult_audio.model import Role
 from consult_audio.output import write_atomic
@@ -77,11 +77,9 @@ Examples:
               help="local: worker processes on this machine; ray: a Ray cluster.")
 @click.option("--address", metavar="ADDR",
               help="Ray cluster address (with --engine ray) [default: start a local Ray].")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Rules file (JSON) replacing the packaged cue lexicons and patterns.")
-@click.option("--role", "roles", multiple=True, metavar="NAME=ROLE", callback=_parse_roles,
-              help="Role of a speaker in every consultation (repeatable); a manifest's 'roles' "
-                   "column overrides it.")
+@rules_option
+@role_option("Role of a speaker in every consultation (repeatable); a manifest's 'roles' column "
+             "overrides it.")
 @click.option("--redact", is_flag=True,
               help="Replace personal identifiers in the stored text (metrics are computed "
                    "first, so they do not change).")
