@@ -484,3 +484,39 @@ def test_overlap_turns_listener_tokens_and_vocalisations() -> None:
     metrics = analyse(c).metrics.interruptions
     assert metrics.backchannels == 2 and metrics.backchannels_by_clinician == 2
     assert metrics.by_clinician == 0
+
+
+def _pyannote_sample() -> Path | None:
+    found = importlib.util.find_spec("pyannote.audio")
+    if found is None or not found.submodule_search_locations:
+        return None
+    path = Path(next(iter(found.submodule_search_locations))) / "sample" / "sample.wav"
+    return path if path.is_file() else None
+
+
+@needs_models
+@pytest.mark.skipif(_pyannote_sample() is None or importlib.util.find_spec(
+    "pyannote.metrics") is None, reason="pyannote.audio's sample call or pyannote.metrics is "
+                                        "not installed (pip install -e '.[pyannote,eval]')")
+def test_real_phone_call_shipped_with_pyannote(pipeline) -> None:  # type: ignore[no-untyped-def]
+    """A real 30 s two-person call (not synthetic speech): words and speakers close to the
+    reference that ships with it (sample.stm, sample.rttm)."""
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    wav = _pyannote_sample()
+    assert wav is not None
+    c = pipeline.consultation(wav, consultation_id="sample")
+    stm = [line.split(maxsplit=5) for line in wav.with_suffix(".stm").read_text().splitlines()]
+    reference_text = " ".join(parts[5] for parts in stm if len(parts) == 6)
+    hypothesis = " ".join(u.text for u in c.utterances)
+    assert word_error_rate(reference_text, hypothesis) < 0.30  # measured 0.20
+    reference = Annotation()
+    for line in wav.with_suffix(".rttm").read_text().splitlines():
+        parts = line.split()
+        reference[Segment(float(parts[3]), float(parts[3]) + float(parts[4]))] = parts[7]
+    found = Annotation()
+    for turn in pipeline.last_run["diarisation"]["turns"]:
+        found[Segment(turn["start"], turn["end"])] = turn["speaker"]
+    der = DiarizationErrorRate(collar=0.25)(reference, found, uem=Segment(0, 30))
+    assert der < 0.15  # measured 0.08
