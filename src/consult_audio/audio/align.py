@@ -16,6 +16,7 @@ from consult_audio.readers.base import Segment
 
 MAX_PAUSE_S = 1.0  # s; a longer pause within one speaker's words starts a new utterance
 MAX_NEAREST_S = 2.0  # s; a word further than this from every turn keeps the previous speaker
+LISTENER_GAP_S = 0.5  # s; acknowledgement words closer than this make one listener utterance
 
 
 def merge_spans(spans: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -82,11 +83,20 @@ def utterance_segments(words: Sequence[Word], *, max_pause: float = MAX_PAUSE_S,
             run.clear()
 
     aside = set(listener)
+    last_aside: Segment | None = None
     for index in sorted(range(len(words)), key=lambda i: (words[i].start, words[i].end)):
         word = words[index]
         if index in aside:
-            segments.append(Segment(word.speaker or "", word.start, word.end, word.text,
-                                    (word,)))
+            # "right, yeah" in one breath is one acknowledgement, not two
+            if (last_aside is not None and last_aside.speaker == word.speaker
+                    and word.start - last_aside.end <= LISTENER_GAP_S):
+                segments.remove(last_aside)
+                last_aside = Segment(last_aside.speaker, last_aside.start, word.end,
+                                     f"{last_aside.text} {word.text}", (*last_aside.words, word))
+            else:
+                last_aside = Segment(word.speaker or "", word.start, word.end, word.text,
+                                     (word,))
+            segments.append(last_aside)
             continue
         if run and (word.speaker != run[-1].speaker or word.start - run[-1].end > max_pause):
             flush()

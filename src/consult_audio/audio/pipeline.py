@@ -234,7 +234,16 @@ class AudioPipeline:
         regions = overlap_regions(diarisation.turns)
         words, moved = listener_tokens(words, regions, diarisation.exclusive,
                                        is_token=_acknowledgement())
-        segments = stretch_to_turns(utterance_segments(words, listener=moved), extra)
+        segments = utterance_segments(words, listener=moved)
+        # Only the listener's acknowledgements widen into the overlap they were heard in. At a
+        # change of speaker, widening the incoming speaker's words back over the overlap would
+        # turn every early start into an "interruption" of an utterance whose end Whisper left
+        # unpunctuated.
+        listener = {id(words[i]) for i in moved}
+        aside = [seg for seg in segments if seg.words and
+                 all(id(w) in listener for w in seg.words)]
+        rest = [seg for seg in segments if not any(seg is a for a in aside)]
+        segments = sorted([*rest, *stretch_to_turns(aside, extra)], key=lambda s: s.start)
         return segments + vocalisations(segments, extra), transcript.language
 
     @contextmanager
