@@ -16,6 +16,7 @@ recognised word to a speaker).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -118,6 +119,15 @@ def torch_threads(count: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+@functools.cache
+def shipped_model_provenance(name: str) -> dict[str, Any]:
+    """Name, licence and SHA-256 of a model whose weights ship in an installed package, hashed
+    once per process: provenance is asked for after every file of a batch."""
+    from consult_audio.audio.models import resolve
+
+    return resolve(name).provenance()
+
+
 # --- voice activity ------------------------------------------------------------------------------
 
 
@@ -158,11 +168,9 @@ class EmbeddedDiariser:
         self._encoder: Any = None
 
     def provenance(self) -> dict[str, Any]:
-        from consult_audio.audio.models import resolve
-
         return {"diariser": self.name,
-                "models": [resolve("resemblyzer-ge2e").provenance(),
-                           resolve("silero-vad").provenance()]}
+                "models": [shipped_model_provenance("resemblyzer-ge2e"),
+                           shipped_model_provenance("silero-vad")]}
 
     def _load(self) -> Any:
         if self._encoder is None:
@@ -382,9 +390,7 @@ class ChannelDiariser:
     name = "channels"
 
     def provenance(self) -> dict[str, Any]:
-        from consult_audio.audio.models import resolve
-
-        return {"diariser": self.name, "models": [resolve("silero-vad").provenance()]}
+        return {"diariser": self.name, "models": [shipped_model_provenance("silero-vad")]}
 
     def diarise(self, audio: Audio, *, min_speakers: int = 2, max_speakers: int = 2,
                 progress: Callable[[float], None] | None = None) -> Diarisation:

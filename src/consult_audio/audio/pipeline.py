@@ -169,7 +169,7 @@ class AudioPipeline:
             from consult_audio.audio.models import ModelError, resolve
 
             try:
-                resolve("pyannote-segmentation")
+                resolve("pyannote-segmentation", check_hashes=False)  # the detector checks them
                 available = importlib.util.find_spec("pyannote.audio") is not None
             except ModelError:
                 available = False
