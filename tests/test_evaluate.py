@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from script_support import load_script
 
-_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "evaluate.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("evaluate_script", _SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-ev = _load()
+ev = load_script("evaluate")
 Q = ev.Question
 
 
