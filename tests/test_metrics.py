@@ -275,6 +275,41 @@ def test_shifting_all_times_changes_nothing(c: Consultation, shift: float) -> No
     assert b.metrics.interruptions.backchannels == a.metrics.interruptions.backchannels
 
 
+@pytest.mark.parametrize(("text", "asked"), [
+    # Forms a speech recogniser often writes with a full stop: still questions.
+    ("OK, so there's no cough or cold, yeah.", True),
+    ("And no medical or surgical complaints, right.", True),
+    ("Any muscle weakness at all.", True),
+    ("And you didn't notice any white spots at the back of your throat.", True),
+    ("You're not taking any regular medication.", True),
+    ("And your email address for me, please.", True),
+    ("Just to confirm that you're in a private place.", True),
+    ("Could I confirm your full name and date of birth.", True),
+    # Statements and advice.
+    ("You can take any painkiller you like.", False),
+    ("You should avoid any heavy lifting for now.", False),
+    ("Any time it gets worse, come back and see us.", False),
+    ("Yeah, yeah.", False),
+    ("I think we'll try the cream first, okay.", False),
+    ("Your results came back normal.", False),
+])
+def test_questions_without_a_question_mark(text: str, asked: bool) -> None:
+    c = consult(("pt", 0.0, 40.0, "It started last week."), ("dr", 41.0, 45.0, text),
+                ("pt", 45.5, 47.0, "Okay."))
+    assert bool(events(analyse(c), "question")) is asked
+
+
+@pytest.mark.parametrize("text", [
+    "Maybe if we work you in for a face-to-face appointment, it's not an emergency.",
+    "I ate at a Chinese restaurant with friends on Saturday.",
+    "I sometimes go with my friends to this place called the Barn.",
+])
+def test_activities_with_friends_and_phrasal_work_are_not_psychosocial(text: str) -> None:
+    c = consult(("dr", 0.0, 4.0, "Hello, how can I help?"), ("pt", 4.5, 10.0, text),
+                ("dr", 10.5, 12.0, "Okay."))
+    assert not events(analyse(c), "psychosocial")
+
+
 @pytest.mark.parametrize("text", [
     "Your blood pressure is fine.",
     "I'll do a quick physical exam now.",
@@ -294,6 +329,8 @@ def test_clinical_uses_of_social_words_are_not_psychosocial(text: str) -> None:
     ("I look after my mum, she's not well.", "family_social"),
     ("We can't pay the bills since I stopped working.", "work"),
     ("I've got my final exams next week and I'm stressed.", "emotion"),
+    ("It's been affecting my normal activities, I can't do much.", "daily_life_impact"),
+    ("My friends have been really supportive.", "family_social"),
 ])
 def test_psychosocial_categories(text: str, category: str) -> None:
     c = consult(("dr", 0.0, 2.0, "How are things?"), ("pt", 2.5, 8.0, text))

@@ -18,6 +18,18 @@ _AUX_SUBJECT = re.compile(
     r"(you|your|it|that|this|there|the|they|he|she|anyone|anything|anybody|other|problems|pain|"
     r"blood)\b(?!,)")
 
+# Questions a recogniser often writes without "?" (speech recognisers punctuate by guesswork):
+# a statement with a confirming tag ("so no cough or cold, yeah."), a checklist item that starts
+# with "any" ("any muscle weakness at all."), and a declarative that asks with "any" ("you didn't
+# notice any white spots."). Advice with a modal ("you can take any painkiller") is not one.
+_TAG_QUESTION = re.compile(
+    r"\w+[ ,]+\w[^?]*,\s*(yeah|right|is that right|is that correct|correct|isn't it|is it|"
+    r"aren't you|don't you|didn't you|haven't you|have you|do you|did you|are you)\.$")
+_ELLIPTICAL_ANY = re.compile(r"^any (?!(time|way|case|rate|how|more|longer|point)\b)\w+")
+_DECLARATIVE_ANY = re.compile(
+    r"^you('re|'ve| are| have)? (?!(can|could|should|must|will|might|may|need|needs|have to|"
+    r"would|just need|might want)\b)[^.?!]*\bany\b")
+
 _GREETING_WINDOW_S = 30.0  # s from the first word: "How are you?" here is a greeting
 
 # Tags whose questions are open by the coding manual's conventions.
@@ -46,7 +58,8 @@ def code_sentence(sentence: str, rules: Rules, *, greeting_allowed: bool) -> Que
         return QuestionCoding(False, "", (), None)
     request = rules.patterns("questions", "request").search(core)
     starts_like_question = rules.patterns("questions", "question_start").search(core)
-    if not (asked or request or (starts_like_question and _aux_question(core))):
+    if not (asked or request or (starts_like_question and _aux_question(core))
+            or _unmarked_question(core)):
         return QuestionCoding(False, "", (), None)
     tag_rules = rules.categories("questions", "tags")
     tags = tuple(tag for tag, ps in tag_rules.items() if ps.search(core))
@@ -61,6 +74,15 @@ def _aux_question(core: str) -> bool:
     words = tokens(core)
     return (len(words) >= 4 and core.rstrip().endswith(".")
             and _AUX_SUBJECT.match(core) is not None)
+
+
+def _unmarked_question(core: str) -> bool:
+    """A question in a form that needs no "?" to be read as one (see ``_TAG_QUESTION``)."""
+    text = core.rstrip()
+    if not text.endswith("."):
+        return False
+    return bool(_TAG_QUESTION.search(text) or _ELLIPTICAL_ANY.match(text)
+                or _DECLARATIVE_ANY.match(text))
 
 
 def _open_or_closed(
