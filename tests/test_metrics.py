@@ -275,6 +275,22 @@ def test_shifting_all_times_changes_nothing(c: Consultation, shift: float) -> No
     assert b.metrics.interruptions.backchannels == a.metrics.interruptions.backchannels
 
 
+@pytest.mark.parametrize(("onset", "kind"), [
+    (2.4, "backchannel"),  # mid-sentence: the listener's "mm" while the speaker holds the floor
+    (4.1, "overlap"),      # 0.3 s after "Monday.": a completion point, the floor was open
+])
+def test_vocalisation_after_a_sentence_end_is_not_a_backchannel(onset: float, kind: str) -> None:
+    from consult_audio.model import Word
+    said = [("So", 0.5, 0.8), ("the", 1.0, 1.2), ("pain", 1.3, 1.8), ("started", 2.2, 2.9),
+            ("on", 3.0, 3.2), ("Monday.", 3.3, 3.8), ("It", 4.6, 4.8), ("hurts.", 4.9, 5.6)]
+    words = tuple(Word(t, a, b) for t, a, b in said)
+    patient = Utterance("pt", 0.5, 5.6, " ".join(t for t, _, _ in said), "", (), words)
+    mm = Utterance("dr", onset, onset + 0.4, "", "<VOCALISATION/>", ("vocalisation",))
+    c = Consultation("t", 8.0, (DR, PT), (patient, mm))
+    (event,) = [e for e in analyse(c).events if e.type in ("backchannel", "overlap")]
+    assert event.type == kind and event.role == "clinician"
+
+
 @pytest.mark.parametrize(("text", "asked"), [
     # Forms a speech recogniser often writes with a full stop: still questions.
     ("OK, so there's no cough or cold, yeah.", True),

@@ -116,6 +116,16 @@ def last_sentence_before(u: Utterance, t: float) -> tuple[str, float] | None:
     return found
 
 
+def after_completion_point(a: Utterance, b: Utterance, rules: Rules) -> bool:
+    """``b`` starts at most ``vocalisation_after_sentence_s`` after a sentence of ``a`` ends with
+    ``.``, ``?`` or ``!``: the floor was open when ``b`` came in, even though ``a`` goes on (a
+    recogniser joins one speaker's sentences across short pauses, where a transcript would
+    start a new utterance)."""
+    before = last_sentence_before(a, b.start)
+    return (before is not None and before[0].rstrip().endswith((".", "?", "!"))
+            and b.start - before[1] <= rules.timing("vocalisation_after_sentence_s"))
+
+
 def classify_overlaps(c: Consultation, rules: Rules) -> OverlapCoding:
     """Code every overlap pair of the consultation."""
     utts = c.utterances
@@ -156,6 +166,9 @@ def _classify(utts: Sequence[Utterance], i: int, j: int, rules: Rules) -> tuple[
     if is_tag_only(b):
         if ("vocalisation" in b.tags and b.duration <= rules.timing("backchannel_max_s")
                 and a.end > b.end):
+            if after_completion_point(a, b, rules):
+                return "overlap", "", ("a short vocalisation just after the speaker's sentence "
+                                       "ends (a completion point)")
             return ("backchannel", "", "a short vocalisation heard over the speaker (no word "
                                        "recognised) while the speaker carries on")
         return "overlap", "", "incoming speech is untranscribed (tag only)"
