@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from consult_audio.audio.transcribe import DEFAULT_BEAM_SIZE
 from consult_audio.model import Consultation, Role
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,10 @@ def speech_options(f: F) -> F:
         click.option("--language", metavar="CODE",
                      help="Language spoken (en) [default: detected; the metrics are English "
                           "only]."),
-        click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True,
-                     help="Beam search width of the recogniser."),
+        click.option("--beam-size", type=click.IntRange(1, 20), default=DEFAULT_BEAM_SIZE,
+                     show_default=True,
+                     help="Beam search width of the recogniser, and the candidates sampled per "
+                          "fallback temperature (Whisper's own setting is 5: slower)."),
         click.option("--temperature", "temperature", type=click.Choice(("fallback", "0")),
                      default="fallback", show_default=True,
                      help="fallback: beam search, re-decoding a window by seeded sampling at "
