@@ -38,6 +38,7 @@ DEFAULT_FILE = "day1_consultation01.ogg"
 TARGET_RTF = 4.0  # x real time, end to end
 TARGET_PEAK_MB = 2500.0  # MB (2.5 GB)
 TARGET_SPEEDUP = 3.0  # x faster than the reference path
+REFERENCE_BEAM = 5  # openai-whisper's command-line default
 LONG_GAP_S = 2.0  # s of silence between concatenated consultations
 
 
@@ -83,7 +84,10 @@ def run_reference(path: str) -> dict[str, Any]:
     from consult_audio.readers import consultation_from_segments
 
     enforce_offline_env()
-    transcriber = make_transcriber(TranscribeOptions(engine="openai-whisper"))
+    # openai-whisper's own command-line setting (beam 5, 5 samples per fallback temperature),
+    # whatever the pipeline's default beam is
+    transcriber = make_transcriber(TranscribeOptions(engine="openai-whisper",
+                                                     beam_size=REFERENCE_BEAM))
     diariser = EmbeddedDiariser()
     setup_s = time.perf_counter() - started
     stages: dict[str, float] = {}
