@@ -64,6 +64,28 @@ def test_joined_speech_maps_back_to_recording_time() -> None:
     assert timeline.span(1.1, 1.4) == (5.1, 5.4)
 
 
+@pytest.mark.skipif(importlib.util.find_spec("faster_whisper") is None,
+                    reason="faster-whisper is not installed (pip install -e '.[whisper]')")
+@pytest.mark.parametrize("samples", [399, 48_000, 16_000 * 95 + 123])
+def test_blockwise_features_are_faster_whispers_own(samples: int) -> None:
+    # The spectrogram of a long recording is computed in blocks to bound memory; the numbers
+    # must be those faster-whisper computes for the whole signal at once.
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from consult_audio.audio.transcribe import BlockwiseFeatures, _centred
+
+    wave = (np.random.default_rng(samples).standard_normal(samples) * 0.1).astype(np.float32)
+    whole = FeatureExtractor()
+    expected = whole(wave, chunk_length=30)
+    got = BlockwiseFeatures(FeatureExtractor(), block_frames=2_000)(wave, chunk_length=30)
+    assert got.shape == expected.shape and got.dtype == np.float32
+    assert np.abs(got - expected).max() < 1e-5
+    for n in (1, 200, 201, samples):
+        for pad in (0, 160):
+            assert np.array_equal(_centred(wave[:n], pad, 200),
+                                  np.pad(np.pad(wave[:n], (0, pad)), 200, mode="reflect"))
+
+
 def test_words_go_to_the_speaker_they_overlap_most() -> None:
     turns = [Turn(0.0, 2.0, "A"), Turn(2.0, 4.0, "B"), Turn(6.0, 8.0, "A")]
     words = [Word("hello", 0.1, 0.5), Word("there", 1.7, 2.4), Word("yes", 2.5, 3.0),

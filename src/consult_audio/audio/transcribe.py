@@ -42,6 +42,7 @@ SEED = 0  # seed of the fallback's sampling
 # PriMock57 renderings it decoded about 1.5x faster on a 2-core CPU with no loss of accuracy
 # (docs/performance.md); --beam-size 5 gives Whisper's own setting.
 DEFAULT_BEAM_SIZE = 2
+FEATURE_BLOCK_FRAMES = 12_000  # 2 minutes of 10-ms spectrogram frames per block
 # Voice activity for decoding: faster-whisper's defaults (keeps pauses under 2 s inside a region,
 # pads regions by 0.4 s so that no word is clipped).
 VAD_MIN_SILENCE_MS = 2000  # ms
@@ -269,6 +270,7 @@ class FasterWhisperTranscriber(_WhisperBase):
             else:  # straight from the installed packages' bytes: nothing written to disk
                 files = {f.name: self._resolved.read(f.name) for f in self._resolved.spec.files}
                 self._model = WhisperModel("whisper", files=files, **common)
+            self._model.feature_extractor = BlockwiseFeatures(self._model.feature_extractor)
         return self._model
 
     def _detect(self, speech: npt.NDArray[np.float32]) -> tuple[str, float]:
@@ -294,6 +296,62 @@ class FasterWhisperTranscriber(_WhisperBase):
             if progress:
                 progress(min(float(segment.end), len(speech) / SAMPLE_RATE))
         return words
+
+
+class BlockwiseFeatures:
+    """faster-whisper's log-Mel features, computed a block of frames at a time.
+
+    faster-whisper computes the spectrogram of the whole recording at once, in double precision:
+    about 3 GB per hour of audio at its peak. This gives the same numbers (the frames are the
+    same windows of the same padded signal; only the matrix products are split) with memory
+    bounded by :data:`FEATURE_BLOCK_FRAMES`; the output itself is 80 floats per 10 ms (115 MB an
+    hour). Everything else is read from the wrapped extractor.
+    """
+
+    def __init__(self, inner: Any, *, block_frames: int = 0) -> None:
+        self._inner = inner
+        self._block = block_frames or FEATURE_BLOCK_FRAMES
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __call__(self, waveform: npt.NDArray[np.float32], padding: int = 160,
+                 chunk_length: int | None = None) -> npt.NDArray[np.float32]:
+        inner = self._inner
+        if chunk_length is not None:  # as the wrapped extractor does
+            inner.n_samples = chunk_length * inner.sampling_rate
+            inner.nb_max_frames = inner.n_samples // inner.hop_length
+        n_fft, hop = inner.n_fft, inner.hop_length
+        signal = _centred(np.asarray(waveform, dtype=np.float32), padding, n_fft // 2)
+        frames = (len(signal) - n_fft) // hop  # the last frame is dropped, as upstream
+        window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+        out = np.empty((inner.mel_filters.shape[0], max(frames, 0)), dtype=np.float32)
+        for first in range(0, frames, self._block):
+            last = min(first + self._block, frames)
+            part = signal[first * hop:(last - 1) * hop + n_fft]
+            spectrum = inner.stft(part, n_fft, hop, window=window, center=False,
+                                  return_complex=True).astype(np.complex64)
+            power = np.abs(spectrum) ** 2
+            out[:, first:last] = np.log10(np.clip(inner.mel_filters @ power, 1e-10, None))
+        if out.size:
+            np.maximum(out, out.max() - 8.0, out=out)
+        out += 4.0
+        out /= 4.0
+        return out
+
+
+def _centred(wave: npt.NDArray[np.float32], padding: int,
+             half: int) -> npt.NDArray[np.float32]:
+    """``wave`` with ``padding`` zeros after it, then reflected by ``half`` samples at both ends
+    (``np.pad(np.pad(wave, (0, padding)), half, mode="reflect")``), in one allocation."""
+    total = len(wave) + padding
+    if total <= half:  # too short to reflect once: numpy's repeated reflection
+        return np.pad(np.pad(wave, (0, padding)), half, mode="reflect")
+    out = np.zeros(total + 2 * half, dtype=np.float32)
+    out[half:half + len(wave)] = wave
+    out[:half] = out[2 * half:half:-1]
+    out[half + total:] = out[half + total - 2:total - 2:-1]
+    return out
 
 
 class OpenAIWhisperTranscriber(_WhisperBase):
