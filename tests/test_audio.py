@@ -72,7 +72,7 @@ def test_blockwise_features_are_faster_whispers_own(samples: int) -> None:
     # must be those faster-whisper computes for the whole signal at once.
     from faster_whisper.feature_extractor import FeatureExtractor
 
-    from consult_audio.audio.transcribe import BlockwiseFeatures, _centred
+    from consult_audio.audio.transcribe import BlockwiseFeatures, _centred_slice
 
     wave = (np.random.default_rng(samples).standard_normal(samples) * 0.1).astype(np.float32)
     whole = FeatureExtractor()
@@ -82,8 +82,20 @@ def test_blockwise_features_are_faster_whispers_own(samples: int) -> None:
     assert np.abs(got - expected).max() < 1e-5
     for n in (1, 200, 201, samples):
         for pad in (0, 160):
-            assert np.array_equal(_centred(wave[:n], pad, 200),
-                                  np.pad(np.pad(wave[:n], (0, pad)), 200, mode="reflect"))
+            padded = np.pad(np.pad(wave[:n], (0, pad)), 200, mode="reflect")
+            for start, stop in ((0, len(padded)), (0, 150), (37, len(padded) - 5),
+                                (max(0, len(padded) - 300), len(padded))):
+                assert np.array_equal(_centred_slice(wave[:n], pad, 200, start, stop),
+                                      padded[start:stop]), (n, pad, start, stop)
+
+
+def test_mean_square_by_blocks() -> None:
+    from consult_audio.audio.diarise import mean_square
+
+    wave = (np.random.default_rng(1).standard_normal(100_003) * 0.3).astype(np.float32)
+    assert mean_square(wave, block=4_096) == pytest.approx(
+        float(np.mean(np.square(wave, dtype=np.float64))), rel=1e-12)
+    assert mean_square(wave[:0]) == 0.0
 
 
 def test_words_go_to_the_speaker_they_overlap_most() -> None:

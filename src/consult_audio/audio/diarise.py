@@ -228,7 +228,7 @@ def mel_frames(mono: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
     hop = SAMPLE_RATE // FRAMES_PER_S
     block = int(MEL_BLOCK_S * FRAMES_PER_S) * hop
-    power = float(np.mean(np.square(mono, dtype=np.float64))) if len(mono) else 0.0
+    power = mean_square(mono)
     change_db = TARGET_DBFS - 10.0 * np.log10(max(power, 1e-20))
     gain = np.float32(10.0 ** (change_db / 20.0)) if change_db > 0 else np.float32(1.0)
     pieces = []
@@ -237,6 +237,16 @@ def mel_frames(mono: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         last = start + block >= len(mono)
         pieces.append(frames if last else frames[: block // hop])
     return np.asarray(np.concatenate(pieces), dtype=np.float32)
+
+
+def mean_square(samples: npt.NDArray[np.float32], *, block: int = 1 << 20) -> float:
+    """Mean of the squared samples, summed in double precision a block at a time (a float64 copy
+    of a 2-hour recording would take 0.9 GB)."""
+    if not len(samples):
+        return 0.0
+    total = sum(float(np.square(samples[i:i + block], dtype=np.float64).sum())
+                for i in range(0, len(samples), block))
+    return total / len(samples)
 
 
 def _windows(regions: Sequence[tuple[float, float]], n_frames: int) -> list[tuple[int, int]]:

@@ -322,13 +322,14 @@ class BlockwiseFeatures:
             inner.n_samples = chunk_length * inner.sampling_rate
             inner.nb_max_frames = inner.n_samples // inner.hop_length
         n_fft, hop = inner.n_fft, inner.hop_length
-        signal = _centred(np.asarray(waveform, dtype=np.float32), padding, n_fft // 2)
-        frames = (len(signal) - n_fft) // hop  # the last frame is dropped, as upstream
+        wave = np.asarray(waveform, dtype=np.float32)
+        half = n_fft // 2
+        frames = (len(wave) + padding) // hop  # the last frame is dropped, as upstream
         window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
         out = np.empty((inner.mel_filters.shape[0], max(frames, 0)), dtype=np.float32)
         for first in range(0, frames, self._block):
             last = min(first + self._block, frames)
-            part = signal[first * hop:(last - 1) * hop + n_fft]
+            part = _centred_slice(wave, padding, half, first * hop, (last - 1) * hop + n_fft)
             spectrum = inner.stft(part, n_fft, hop, window=window, center=False,
                                   return_complex=True).astype(np.complex64)
             power = np.abs(spectrum) ** 2
@@ -340,17 +341,19 @@ class BlockwiseFeatures:
         return out
 
 
-def _centred(wave: npt.NDArray[np.float32], padding: int,
-             half: int) -> npt.NDArray[np.float32]:
-    """``wave`` with ``padding`` zeros after it, then reflected by ``half`` samples at both ends
-    (``np.pad(np.pad(wave, (0, padding)), half, mode="reflect")``), in one allocation."""
+def _centred_slice(wave: npt.NDArray[np.float32], padding: int, half: int, start: int,
+                   stop: int) -> npt.NDArray[np.float32]:
+    """Samples ``start:stop`` of ``np.pad(np.pad(wave, (0, padding)), half, mode="reflect")``
+    (the signal faster-whisper's STFT frames), without building the whole padded signal."""
     total = len(wave) + padding
-    if total <= half:  # too short to reflect once: numpy's repeated reflection
-        return np.pad(np.pad(wave, (0, padding)), half, mode="reflect")
-    out = np.zeros(total + 2 * half, dtype=np.float32)
-    out[half:half + len(wave)] = wave
-    out[:half] = out[2 * half:half:-1]
-    out[half + total:] = out[half + total - 2:total - 2:-1]
+    if total <= half:  # too short to reflect once: numpy's repeated reflection, whole
+        return np.pad(np.pad(wave, (0, padding)), half, mode="reflect")[start:stop]
+    index = np.arange(start - half, stop - half)
+    index = np.where(index < 0, -index, index)
+    index = np.where(index >= total, 2 * (total - 1) - index, index)
+    inside = index < len(wave)
+    out = np.zeros(stop - start, dtype=np.float32)
+    out[inside] = wave[index[inside]]
     return out
 
 
