@@ -33,6 +33,7 @@ from consult_audio.audio.transcribe import TranscribeOptions, Transcriber, make_
 from consult_audio.errors import ConsultAudioError, InputError
 from consult_audio.model import Consultation, Role, Word
 from consult_audio.readers import consultation_from_segments
+from consult_audio.readers.base import Segment
 
 log = logging.getLogger(__name__)
 
@@ -240,9 +241,11 @@ class AudioPipeline:
         # turn every early start into an "interruption" of an utterance whose end Whisper left
         # unpunctuated.
         listener = {id(words[i]) for i in moved}
-        aside = [seg for seg in segments if seg.words and
-                 all(id(w) in listener for w in seg.words)]
-        rest = [seg for seg in segments if not any(seg is a for a in aside)]
+        aside: list[Segment] = []
+        rest: list[Segment] = []
+        for seg in segments:
+            heard = bool(seg.words) and all(id(w) in listener for w in seg.words)
+            (aside if heard else rest).append(seg)
         segments = sorted([*rest, *stretch_to_turns(aside, extra)], key=lambda s: s.start)
         return segments + vocalisations(segments, extra), transcript.language
 
@@ -279,13 +282,11 @@ def overlap_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
     return merge_spans(found)
 
 
-def vocalisations(segments: Sequence[Any], overlap_turns: Sequence[Turn]) -> list[Any]:
+def vocalisations(segments: Sequence[Segment], overlap_turns: Sequence[Turn]) -> list[Segment]:
     """Listener speech heard in an overlap but not recognised: a short overlapping turn (at
     most :data:`VOCALISATION_MAX_S`) that holds no word of its speaker becomes a tag-only
     utterance (``<VOCALISATION/>``), so that the metrics see the overlap without inventing words.
     """
-    from consult_audio.readers.base import Segment
-
     out = []
     for turn in overlap_turns:
         if turn.duration > VOCALISATION_MAX_S:
