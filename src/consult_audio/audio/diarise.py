@@ -21,13 +21,16 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import FRAME, SAMPLE_RATE, Audio, frame_levels
-from consult_audio.errors import InputError
+from consult_audio.errors import ConsultAudioError, InputError
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,23 @@ def torch_threads(count: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+def torch_device(name: str) -> torch.device:
+    """The torch device called ``name``: ``auto`` (CUDA when torch sees a GPU, else the CPU),
+    ``cpu``, ``cuda`` or ``cuda:N``; a clear error for an unknown name or a missing GPU."""
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as err:
+        raise ConsultAudioError(f"unknown device {name!r}; use auto, cpu or cuda") from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConsultAudioError(f"device {name!r} asked for, but torch sees no CUDA GPU; use "
+                                "--device cpu or auto")
+    return device
 
 
 @functools.cache

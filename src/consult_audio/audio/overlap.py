@@ -30,19 +30,16 @@ import importlib.metadata
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import SAMPLE_RATE, Audio
-from consult_audio.audio.diarise import torch_threads
+from consult_audio.audio.diarise import torch_device, torch_threads
 from consult_audio.audio.models import ModelError, ResolvedModel, resolve
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env
-
-if TYPE_CHECKING:
-    import torch
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +233,7 @@ class OverlapDetector:
             self._inference = Inference(network, duration=None, step=self.options.step,
                                         pre_aggregation_hook=_top_two,
                                         batch_size=self.options.batch_size,
-                                        device=_torch_device(self.device))
+                                        device=torch_device(self.device))
         return self._inference
 
 
@@ -248,18 +245,6 @@ def _top_two(chunks: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """
     top = np.sort(chunks, axis=-1)[..., :-3:-1]
     return np.ascontiguousarray(top, dtype=np.float32)
-
-
-def _torch_device(name: str) -> torch.device:
-    import torch
-
-    try:
-        device = torch.device(name)
-    except RuntimeError as err:
-        raise ConsultAudioError(f"unknown device {name!r}; use cpu or cuda") from err
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConsultAudioError(f"device {name!r} asked for, but torch sees no CUDA GPU; use cpu")
-    return device
 
 
 # --- loading the checkpoint without running its pickle ------------------------------------------

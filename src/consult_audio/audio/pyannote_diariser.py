@@ -24,16 +24,19 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from consult_audio.audio.decode import Audio
-from consult_audio.audio.diarise import Diarisation, Turn, exclusive_turns, require_speech
+from consult_audio.audio.diarise import (
+    Diarisation,
+    Turn,
+    exclusive_turns,
+    require_speech,
+    torch_device,
+)
 from consult_audio.audio.models import ModelError, resolve, sha256_of
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env
-
-if TYPE_CHECKING:
-    import torch
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +82,7 @@ class PyannoteDiariser:
         config = _read_config(self._directory)
         _check_config(config, self._directory)
         self._pipeline = _load(self._directory)
-        self._device = _torch_device(device)
+        self._device = torch_device(device)
         self._pipeline.to(self._device)
         log.info("pyannote pipeline %s loaded from %s on %s", _class_name(self._pipeline),
                  self._directory, self._device)
@@ -283,21 +286,6 @@ def _load(directory: Path) -> Any:
         raise ModelError(f"{directory} loaded as {_class_name(pipeline)}, not pyannote.audio's "
                          "local SpeakerDiarization; consult-audio refuses other pipelines")
     return pipeline
-
-
-def _torch_device(name: str) -> torch.device:
-    import torch
-
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError as err:
-        raise ConsultAudioError(f"unknown device {name!r}; use auto, cpu or cuda") from err
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConsultAudioError(f"device {name!r} asked for, but torch sees no CUDA GPU; use "
-                                "--device cpu or auto")
-    return device
 
 
 def _class_name(obj: object) -> str:
