@@ -35,6 +35,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,44 @@ def pooled_wer(results: Iterable[Mapping[str, Any]]) -> float | None:
         errors += r["substitutions"] + r["deletions"] + r["insertions"]
         words += r["reference_words"]
     return errors / words if words else None
+
+
+def word_confusions(pairs: Iterable[tuple[str, str]], *, top: int = 15) -> dict[str, Any]:
+    """The most frequent word errors over ``(reference, hypothesis)`` pairs of normalised texts.
+
+    From jiwer's alignment: ``substitutions`` as ``[reference word, recognised word, count]``,
+    ``insertions`` and ``deletions`` as ``[word, count]``, each the ``top`` most frequent, most
+    frequent first; ``errors`` and ``reference_words`` are the totals, for shares.
+    """
+    import jiwer
+
+    subs: Counter[tuple[str, str]] = Counter()
+    ins: Counter[str] = Counter()
+    dels: Counter[str] = Counter()
+    n_ref = 0
+    for reference, hypothesis in pairs:
+        ref, hyp = reference.split(), hypothesis.split()
+        n_ref += len(ref)
+        if not ref or not hyp:
+            dels.update(ref)
+            ins.update(hyp)
+            continue
+        for chunk in jiwer.process_words(reference, hypothesis).alignments[0]:
+            r = ref[chunk.ref_start_idx:chunk.ref_end_idx]
+            h = hyp[chunk.hyp_start_idx:chunk.hyp_end_idx]
+            if chunk.type == "substitute":
+                subs.update(zip(r, h, strict=True))
+            elif chunk.type == "insert":
+                ins.update(h)
+            elif chunk.type == "delete":
+                dels.update(r)
+    return {
+        "reference_words": n_ref,
+        "errors": sum(subs.values()) + sum(ins.values()) + sum(dels.values()),
+        "substitutions": [[r, h, n] for (r, h), n in subs.most_common(top)],
+        "insertions": [[w, n] for w, n in ins.most_common(top)],
+        "deletions": [[w, n] for w, n in dels.most_common(top)],
+    }
 
 
 def timed_reference_words(
@@ -607,13 +646,25 @@ def summarise(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "audio_seconds": sum(f["duration_s"] for f in files),
         "pipeline_seconds": sum(f["pipeline_s"] for f in files),
     }
+    out["word_errors"] = word_confusions(
+        (f["texts"]["reference"], f["texts"]["hypothesis"]) for f in files)
     if files and all("baseline" in f for f in files):
+        out["baseline_word_errors"] = word_confusions(
+            (f["texts"]["reference"], f["texts"]["baseline"]) for f in files)
         out["baseline_wer_mean"] = mean(f["baseline"]["wer"]["wer"] for f in files)
         out["baseline_wer_mean_mono"] = mean(f["baseline"]["wer"]["wer"] for f in mono)
         out["baseline_wer_pooled"] = pooled_wer(f["baseline"]["wer"] for f in files)
     if any("gold" in f for f in files):
         out["gold"] = {which: gold_totals(files, which) for which in ("audio", "transcript")}
     return out
+
+
+def reprint(data: dict[str, Any]) -> dict[str, Any]:
+    """An earlier run's JSON with its PriMock57 summary computed again by this version."""
+    files = data.get("primock57", {}).get("files", [])
+    if files:
+        data["primock57"]["summary"] = summarise(files)
+    return data
 
 
 def print_report(data: Mapping[str, Any], console: Any) -> None:
@@ -715,6 +766,31 @@ def print_report(data: Mapping[str, Any], console: Any) -> None:
             t.add_row("pyannote sample WER, plain faster-whisper",
                       _f(sample["baseline"]["wer"]["wer"]), "")
     console.print(t)
+    if files:
+        print_word_errors(s, console)
+
+
+def print_word_errors(summary: Mapping[str, Any], console: Any, *, rows: int = 10) -> None:
+    """The most frequent word errors of the pipeline (and of plain faster-whisper, if run)."""
+    from rich import box
+    from rich.table import Table
+
+    for key, who in (("word_errors", "pipeline"), ("baseline_word_errors", "plain faster-whisper")):
+        e = summary.get(key)
+        if not e or not e["errors"]:
+            continue
+        t = Table(title=f"Most frequent word errors, {who} ({e['errors']} errors in "
+                        f"{e['reference_words']} reference words)", box=box.SIMPLE_HEAD)
+        for col in ("substituted (reference > recognised)", "n", "inserted", "n",
+                    "deleted", "n"):
+            t.add_column(col, justify="right" if col == "n" else "left")
+        subs, ins, dels = e["substitutions"], e["insertions"], e["deletions"]
+        for i in range(min(rows, max(len(subs), len(ins), len(dels)))):
+            t.add_row(*(f"{subs[i][0]} > {subs[i][1]}", str(subs[i][2])) if i < len(subs)
+                      else ("", ""),
+                      *(ins[i][0], str(ins[i][1])) if i < len(ins) else ("", ""),
+                      *(dels[i][0], str(dels[i][1])) if i < len(dels) else ("", ""))
+        console.print(t)
 
 
 # --- CLI -----------------------------------------------------------------------------------------
@@ -739,13 +815,21 @@ PARTS = ("primock", "ami", "sample")
 @click.option("--baseline", is_flag=True,
               help="Also run plain faster-whisper base (beam 5, VAD) for WER side by side.")
 @click.option("--skip", type=click.Choice(PARTS), multiple=True, help="Leave out a part.")
+@click.option("--report", "report_from", type=click.Path(dir_okay=False, exists=True,
+                                                         path_type=Path),
+              help="Run nothing: print the report of an earlier run's --json file (DATA_DIR "
+                   "is not read), with its summary computed again.")
 def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple[str, ...],
          engine: str, model: str | None, diariser: str, baseline: bool,
-         skip: tuple[str, ...]) -> None:
+         skip: tuple[str, ...], report_from: Path | None) -> None:
     """Evaluate the audio pipeline (WER, DER, word speakers, metrics) on DATA_DIR."""
     from rich.console import Console
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if report_from is not None:
+        console = Console(width=max(Console().width, 160), highlight=False)
+        print_report(reprint(json.loads(report_from.read_text(encoding="utf-8"))), console)
+        return
     if not data_dir.is_dir():
         raise click.UsageError(f"{data_dir} is not a directory; give the shared data folder "
                                "(with primock57/audio and ami)")

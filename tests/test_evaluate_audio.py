@@ -61,6 +61,20 @@ def test_pooled_wer_weights_by_reference_words():
     assert ea.pooled_wer([a, b]) == pytest.approx(2 / 6)
 
 
+def test_word_confusions_count_each_error_kind_over_files():
+    pairs = [("ok i see the pain", "okay i sea pain"),  # 2 substitutions, "the" deleted
+             ("ok thanks", "okay thanks bye"),  # ok > okay again, "bye" inserted
+             ("yes", "")]  # nothing recognised: a deletion
+    e = ea.word_confusions(pairs)
+    assert e["reference_words"] == 8
+    assert e["errors"] == 6
+    assert e["substitutions"][0] == ["ok", "okay", 2]
+    assert ["see", "sea", 1] in e["substitutions"]
+    assert e["insertions"] == [["bye", 1]]
+    assert sorted(e["deletions"]) == [["the", 1], ["yes", 1]]
+    assert ea.word_confusions(pairs, top=1)["substitutions"] == [["ok", "okay", 2]]
+
+
 def test_reference_words_interleave_overlapping_segments_by_time():
     segments = [(0.0, 4.0, "one two three four"), (1.8, 2.2, "yes")]
     text = ea.time_ordered_text(ea.timed_reference_words(segments))
