@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from audio_support import DIALOGUE, RATE, encode, needs_espeak, render, speak, write_wav
+from audio_support import DIALOGUE, RATE, VOICES, encode, needs_espeak, render, speak, write_wav
 from click.testing import CliRunner
 
 from consult_audio.audio.align import assign_speakers, channel_segments, utterance_segments
@@ -348,7 +348,8 @@ def test_cli_analyses_a_recording(recordings: dict[str, Path], tmp_path: Path) -
     with block_network():
         result = CliRunner().invoke(main, [
             "-q", "analyse", str(recordings["mono"]), "-o", str(tmp_path), "--threads", "2",
-            "--language", "en", "--role", "SPEAKER_00=clinician"])
+            "--language", "en", "--role", "SPEAKER_00=clinician",
+            "--initial-prompt", "Paracetamol."])
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "visit.analysis.json").read_text())
     assert data["provenance"]["audio"]["diariser"] == "embedded"
@@ -357,9 +358,27 @@ def test_cli_analyses_a_recording(recordings: dict[str, Path], tmp_path: Path) -
     whisper = next(m for m in data["provenance"]["models"] if m["name"] == "whisper-base")
     assert whisper["sha256"]["model.bin"].startswith("d01c3014")
     assert data["provenance"]["settings"]["speech"]["language"] == "en"
+    assert data["provenance"]["settings"]["speech"]["initial_prompt"] == "Paracetamol."
     roles = {s["label"]: s["role"] for s in data["consultation"]["speakers"]}
     assert roles["SPEAKER_00"] == "clinician"
     assert data["metrics"]["questions"]["total"] >= 3
+
+
+@needs_models
+@needs_espeak
+def test_initial_prompt_teaches_the_recogniser_a_drug_name() -> None:
+    from consult_audio.audio.transcribe import FasterWhisperTranscriber, TranscribeOptions
+
+    pad = np.zeros(RATE // 2, dtype=np.float32)
+    said = speak("I would take co-codamol for the pain.", VOICES["clinician"])
+    clip = np.concatenate([pad, said, pad])
+
+    def heard(prompt: str | None) -> str:
+        options = TranscribeOptions(language="en", threads=2, initial_prompt=prompt)
+        return " ".join(w.text for w in FasterWhisperTranscriber(options).transcribe(clip).words)
+
+    assert "codamol" not in heard(None).lower()  # Whisper base does not know the word
+    assert "codamol" in heard("Co-codamol, naproxen.").lower()
 
 
 @needs_models

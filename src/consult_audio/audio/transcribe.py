@@ -59,7 +59,8 @@ class TranscribeOptions:
 
     ``temperature`` lists the decoding temperatures tried in turn (Whisper's fallback; the
     sampling is seeded, so results repeat); ``(0.0,)`` is beam search only. ``threads`` 0 uses
-    every CPU core.
+    every CPU core. ``initial_prompt`` is text the recogniser reads as if it came before the
+    recording (Whisper's ``initial_prompt``): names and terms to spell, or a style.
     """
 
     engine: str = "faster-whisper"
@@ -71,6 +72,7 @@ class TranscribeOptions:
     device: str = "auto"
     compute_type: str = "auto"
     threads: int = 0
+    initial_prompt: str | None = None
 
     @property
     def model_name(self) -> str:
@@ -287,7 +289,7 @@ class FasterWhisperTranscriber(_WhisperBase):
         segments, _ = model.transcribe(
             speech, language=language, beam_size=self.options.beam_size,
             best_of=self.options.beam_size, temperature=list(self.options.temperature),
-            word_timestamps=True,
+            word_timestamps=True, initial_prompt=self.options.initial_prompt,
             condition_on_previous_text=True, vad_filter=False)
         words: list[Word] = []
         for segment in segments:  # a generator: decoding happens while iterating
@@ -412,6 +414,7 @@ class OpenAIWhisperTranscriber(_WhisperBase):
                 best_of=self.options.beam_size if len(temperature) > 1 else None,
                 temperature=temperature[0] if len(temperature) == 1 else temperature,
                 word_timestamps=True, condition_on_previous_text=True,
+                initial_prompt=self.options.initial_prompt,
                 fp16=self._device == "cuda", verbose=None)
         if progress:
             progress(len(speech) / SAMPLE_RATE)

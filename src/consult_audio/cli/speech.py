@@ -54,6 +54,10 @@ def speech_options(f: F) -> F:
                      help="fallback: beam search, re-decoding a window by seeded sampling at "
                           "rising temperatures when it loops (Whisper's default; results "
                           "repeat); 0: beam search only."),
+        click.option("--initial-prompt", metavar="TEXT",
+                     help="Text the recogniser reads as if said before the recording: names "
+                          "and terms to spell (drugs, the clinic). It steers the whole "
+                          "transcript; see docs/validation.md before using it for style."),
         click.option("--diariser", type=click.Choice(DIARISERS), default="auto",
                      show_default=True,
                      help="Who-spoke-when: auto picks channels for a dual-channel recording "
@@ -94,7 +98,8 @@ def audio_options_from(params: Mapping[str, Any]) -> Any:
         language=params["language"],
         beam_size=params["beam_size"],
         temperature=(0.0,) if params["temperature"] == "0" else FALLBACK_TEMPERATURES,
-        device=params["device"], threads=params["threads"])
+        device=params["device"], threads=params["threads"],
+        initial_prompt=params.get("initial_prompt") or None)
     return AudioOptions(transcribe=transcribe, diariser=params["diariser"],
                         pyannote_model=params["pyannote_model"], min_speakers=low,
                         max_speakers=high, device=params["device"],
