@@ -1,6 +1,9 @@
-"""Unit tests of the pure scoring helpers in scripts/evaluate_audio.py (no audio, no models)."""
+"""Unit tests of the pure helpers of scripts/evaluate_audio.py and scripts/compare_decoding.py
+(no audio, no models)."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from script_support import load_script
@@ -157,3 +160,27 @@ def test_der_counts_confusion_beyond_the_collar():
     r = ea.diarisation_error(ref, hyp, uem=(0.0, 8.0), collar=0.0)
     assert r["confusion_s"] == pytest.approx(2.0)
     assert r["der"] == pytest.approx(2.0 / 8.0)
+
+
+# --- scripts/compare_decoding.py -----------------------------------------------------------------
+
+cd = load_script("compare_decoding")
+
+
+def test_decoding_variant_is_a_json_object_of_transcribe_options():
+    assert cd.parse_variant('{"beam_size": 1, "initial_prompt": "Um, so."}') == {
+        "beam_size": 1, "initial_prompt": "Um, so."}
+    assert cd.parse_variant('{"temperature": [0.0]}') == {"temperature": (0.0,)}
+    assert cd.label({}) == "default"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"beam": 1}', "unknown setting(s) beam"),
+    ("[1]", "not a JSON object"),
+    ("{beam_size: 1}", "is not JSON"),
+])
+def test_bad_decoding_variant_says_what_is_wrong(text, message):
+    import click
+
+    with pytest.raises(click.BadParameter, match=re.escape(message)):
+        cd.parse_variant(text)
