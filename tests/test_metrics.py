@@ -352,3 +352,51 @@ def test_psychosocial_categories(text: str, category: str) -> None:
     c = consult(("dr", 0.0, 2.0, "How are things?"), ("pt", 2.5, 8.0, text))
     (event,) = events(analyse(c), "psychosocial")
     assert event.label == category and event.role == "patient"
+
+
+# --- the recogniser's confidence in the words an event rests on --------------------------------
+
+
+def recognised(speaker: str, text: str, start: float,
+               probabilities: list[float | None]) -> Utterance:
+    from consult_audio.model import Word
+
+    words = tuple(Word(w, start + 0.3 * k, start + 0.3 * k + 0.25, p)
+                  for k, (w, p) in enumerate(zip(text.split(), probabilities, strict=True)))
+    return Utterance(speaker, start, words[-1].end, text, text, (), words)
+
+
+def test_matched_words_are_found_across_case_spacing_and_split_hyphens() -> None:
+    from consult_audio.analysis import matched_words
+
+    u = recognised("pt", "It's been affecting my native activity.", 0.0, [0.9] * 6)
+    assert matched_words(u, "affecting my native activity") == [2, 3, 4, 5]
+    assert matched_words(u, "AFFECTING   my") == [2, 3]
+    assert matched_words(u, "activ") == [5]  # a match inside a word falls on that word
+    assert matched_words(u, "work") == []
+    assert matched_words(u, "?") == []  # punctuation alone rests on no word
+    hyphen = recognised("pt", "my day -to -day life", 0.0, [0.9] * 5)
+    assert matched_words(hyphen, "day-to-day") == [1, 2, 3]
+
+
+def test_events_from_recognised_words_carry_the_recognisers_confidence() -> None:
+    from consult_audio.render.markdown import render_markdown
+
+    dr = recognised("dr", "Hello, what brings you in today?", 0.0, [0.9, 0.95, 0.9, 0.9, 0.9, 0.9])
+    pt = recognised("pt", "I have been worrying about my back.", 3.0,
+                    [0.9, 0.9, 0.9, 0.07, 0.8, 0.9, 0.9])
+    c = Consultation("asr", 6.0, (DR, PT), (dr, pt))
+    psych = events(analyse(c), "psychosocial")
+    assert psych and psych[0].evidence["matched"].lower() == "worrying"
+    assert psych[0].evidence["asr_confidence"] == 0.07
+    assert psych[0].evidence["asr_unsure"] == ["worrying"]
+    assert "recogniser unsure of: worrying; check the recording" in render_markdown(analyse(c))
+
+    sure = dataclasses.replace(pt, words=tuple(dataclasses.replace(w, probability=0.9)
+                                               for w in pt.words))
+    e = events(analyse(Consultation("asr", 6.0, (DR, PT), (dr, sure))), "psychosocial")[0]
+    assert e.evidence["asr_confidence"] == 0.9 and "asr_unsure" not in e.evidence
+
+    typed = consult(("dr", 0.0, 2.0, dr.text), ("pt", 3.0, 5.0, pt.text))  # a transcript
+    e = events(analyse(typed), "psychosocial")[0]
+    assert "asr_confidence" not in e.evidence and "asr_unsure" not in e.evidence

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import time
 from collections.abc import Mapping
@@ -10,7 +11,14 @@ from typing import Any
 from consult_audio.metrics import habits, psychosocial, questions, talk
 from consult_audio.metrics.opening import opening_statement
 from consult_audio.metrics.overlaps import classify_overlaps, interruption_counts
-from consult_audio.model import AnalysisResult, Consultation, Event, Metrics, Questions
+from consult_audio.model import (
+    AnalysisResult,
+    Consultation,
+    Event,
+    Metrics,
+    Questions,
+    Utterance,
+)
 from consult_audio.rules import Rules, default_rules
 
 
@@ -36,7 +44,49 @@ def code_events(c: Consultation, rules: Rules) -> tuple[list[Event], frozenset[i
         *habits.find_harmful_language(c, rules),
     ]
     events.sort(key=lambda e: (e.start_s, e.type))
-    return events, overlap.listener_utterances
+    return [with_recognition_confidence(c, e) for e in events], overlap.listener_utterances
+
+
+# A recognised word below this probability is shown as one the recogniser was unsure of.
+UNSURE_PROBABILITY = 0.5
+
+
+def matched_words(u: Utterance, matched: str) -> list[int]:
+    """Indices of the words of ``u`` that the text ``matched`` (what a rule matched in
+    ``u.text``, first occurrence, case and spacing ignored) falls on; ``[]`` when not found."""
+    target = "".join(matched.lower().split())
+    if not target or not any(ch.isalnum() for ch in target):
+        return []
+    owner: list[int] = []  # word index of each character of the words, spaces dropped
+    for i, w in enumerate(u.words):
+        owner.extend([i] * len("".join(w.text.lower().split())))
+    joined = "".join("".join(w.text.lower().split()) for w in u.words)
+    at = joined.find(target)
+    if at < 0:
+        return []
+    return sorted(set(owner[at:at + len(target)]))
+
+
+def with_recognition_confidence(c: Consultation, e: Event) -> Event:
+    """``e`` with the recogniser's confidence in the words it rests on, where they were
+    recognised: ``evidence["asr_confidence"]`` (the lowest word probability) and
+    ``evidence["asr_unsure"]`` (those words under :data:`UNSURE_PROBABILITY`). Events from
+    transcripts, and events that match no words, are returned as they are."""
+    matched = e.evidence.get("matched")
+    if e.utterance is None or not isinstance(matched, str):
+        return e
+    u = c.utterances[e.utterance]
+    if not u.words or any(w.probability is None for w in u.words):
+        return e
+    found = [u.words[i] for i in matched_words(u, matched)]
+    if not found:
+        return e
+    lowest = min(w.probability or 0.0 for w in found)
+    unsure = [w.text.strip(".,;:?!\"'") or w.text for w in found
+              if (w.probability or 0.0) < UNSURE_PROBABILITY]
+    evidence = {**e.evidence, "asr_confidence": round(lowest, 2),
+                **({"asr_unsure": unsure} if unsure else {})}
+    return dataclasses.replace(e, evidence=evidence)
 
 
 def _preference_events(c: Consultation, rules: Rules, asked: list[Event]) -> list[Event]:

@@ -118,6 +118,15 @@ def quote(text: str, *, limit: int = QUOTE_CHARS) -> str:
     return f'"{text}"'
 
 
+def unsure_note(e: Event) -> str:
+    """``(recogniser unsure of: ...; check the recording)`` when the speech recogniser gave a
+    low probability to words the event rests on (``evidence["asr_unsure"]``), else ``""``."""
+    words = e.evidence.get("asr_unsure")
+    if not words:
+        return ""
+    return f"(recogniser unsure of: {', '.join(map(str, words))}; check the recording)"
+
+
 def matched_sentence(e: Event) -> str:
     """The sentence of ``e.text`` that holds the words its rule matched (the whole text when
     the match cannot be placed), so a quote shows the point and not the rest of the turn."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from consult_audio.errors import InputError
-from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote
+from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote, unsure_note
 from consult_audio.model import AnalysisResult, Event, Reference, Role
 from consult_audio.render.glance import (
     KNOWN_ERROR,
@@ -230,7 +230,7 @@ def _lanes(result: AnalysisResult) -> list[Lane]:
             if e.type == "interruption" and e.label:
                 name = f"Interruption ({e.label})"
             left = _pct(e.start_s, duration)
-            text = quote(e.text)
+            text = " ".join(filter(None, (quote(e.text), unsure_note(e))))
             marks.append(Mark(css, name, row, left, e.start_s, e.utterance,
                               f"{name}, {clock(e.start_s)}, {s.label} ({s.role}): {text}",
                               text, left > 60))
@@ -270,8 +270,8 @@ def _highlight(text: str, events: Sequence[Event]) -> tuple[Piece, ...]:
         if any(at < b and a < end for a, b, _, _ in spans):
             continue
         key = _event_key(e)
-        spans.append((at, end, "hl-" + key.replace("/", "-").replace("_", "-"),
-                      _TAG_NAMES.get(key, e.type)))
+        title = " ".join(filter(None, (_TAG_NAMES.get(key, e.type), unsure_note(e))))
+        spans.append((at, end, "hl-" + key.replace("/", "-").replace("_", "-"), title))
     pieces, pos = [], 0
     for a, b, css, title in sorted(spans):
         if a > pos:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote
+from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote, unsure_note
 from consult_audio.model import AnalysisResult, Event, FeedbackItem, Reference
 from consult_audio.render.glance import (
     KNOWN_ERROR,
@@ -234,7 +234,8 @@ def _feedback_item(item: FeedbackItem,
     if item.suggestion:
         lines.append(f"  - *Try:* {escape_md(item.suggestion)}")
     for e in item.evidence:
-        lines.append(f"  - {_at(e)} {escape_md(e.role or e.speaker)}: {escape_md(quote(e.text))}")
+        lines.append(f"  - {_at(e)} {escape_md(e.role or e.speaker)}: {escape_md(quote(e.text))}"
+                     f"{_unsure(e)}")
     if item.references:
         compared = ", ".join(f"{_reference_value(ref)} [{references[ref.key][0]}]"
                              for ref in item.references)
@@ -308,8 +309,14 @@ def _other_cells(e: Event) -> tuple[str, ...]:
 def _event_table(events: Sequence[Event], header: Sequence[str], cells: Any) -> str:
     if not events:
         return "None found."
-    rows = [(f"{clock(e.start_s)}", *cells(e), escape_md(quote(e.text))) for e in events]
+    rows = [(f"{clock(e.start_s)}", *cells(e), escape_md(quote(e.text)) + _unsure(e))
+            for e in events]
     return _table(("Time", *header, "Said"), rows)
+
+
+def _unsure(e: Event) -> str:
+    note = unsure_note(e)
+    return " " + escape_md(note) if note else ""
 
 
 def _methods(result: AnalysisResult) -> str:
