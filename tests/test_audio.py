@@ -364,6 +364,40 @@ def test_cli_analyses_a_recording(recordings: dict[str, Path], tmp_path: Path) -
     assert data["metrics"]["questions"]["total"] >= 3
 
 
+def test_silent_stretches_are_found_before_between_and_after_words() -> None:
+    from consult_audio.audio.transcribe import silent_stretches
+
+    words = [Word("a", 3.5, 4.0), Word("b", 4.2, 9.0), Word("c", 5.0, 5.5), Word("d", 12.5, 13.0)]
+    assert silent_stretches(words, 20.0, min_gap=3.0) == [(0.0, 3.5), (9.0, 12.5), (13.0, 20.0)]
+    assert silent_stretches(words, 14.0, min_gap=3.0) == [(0.0, 3.5), (9.0, 12.5)]
+    assert silent_stretches([], 2.0, min_gap=3.0) == []
+    assert silent_stretches([], 4.0, min_gap=3.0) == [(0.0, 4.0)]
+
+
+@needs_models
+def test_speech_the_decoder_skipped_is_decoded_again(recordings: dict[str, Path]) -> None:
+    # Whisper sometimes ends a window early and skips the rest of it; the words of the longest
+    # line are taken away as if skipped, and the refill must find them again, adding nothing
+    # elsewhere.
+    from consult_audio.audio.transcribe import FasterWhisperTranscriber, TranscribeOptions
+
+    samples = load_audio(recordings["mono"]).mono()
+    transcriber = FasterWhisperTranscriber(TranscribeOptions(language="en", threads=2))
+    words = transcriber.transcribe(samples).words
+    line = max(_script(recordings), key=lambda s: float(s["end"]) - float(s["start"]))  # type: ignore[arg-type]
+    start, end = float(line["start"]), float(line["end"])  # type: ignore[arg-type]
+    inside = [w for w in words if start - 0.3 <= (w.start + w.end) / 2 <= end + 0.3]
+    kept = [w for w in words if w not in inside]
+    assert len(inside) >= 15
+
+    refilled = transcriber.refill_gaps(samples, "en", kept)
+    found = [w for w in refilled if w not in kept]
+    assert word_error_rate(str(line["text"]), " ".join(w.text for w in found)) < 0.3
+    assert all(start - 1.0 <= w.start and w.end <= end + 1.0 for w in found)
+    assert transcriber.refill_gaps(samples, "en", words) == sorted(
+        words, key=lambda w: (w.start, w.end))  # nothing missing: nothing added
+
+
 @needs_models
 @needs_espeak
 def test_initial_prompt_teaches_the_recogniser_a_drug_name() -> None:

@@ -47,6 +47,13 @@ FEATURE_BLOCK_FRAMES = 12_000  # 2 minutes of 10-ms spectrogram frames per block
 # pads regions by 0.4 s so that no word is clipped).
 VAD_MIN_SILENCE_MS = 2000  # ms
 VAD_PAD_MS = 400  # ms
+# Dropped speech. Whisper sometimes ends a 30-s window after a few words and moves on to the
+# next, losing the rest (on the PriMock57 renderings, 20-35 s of speech in 1 or 2 files of 11
+# per run). A stretch of the decoded speech this long with no word, holding at least
+# GAP_MIN_SPEECH_S of voice activity, is decoded again on its own, the text before it as prompt.
+GAP_MIN_S = 3.0  # s
+GAP_MIN_SPEECH_S = 1.5  # s
+GAP_PROMPT_CHARS = 400  # characters of preceding text given as the prompt
 
 
 class LanguageError(ConsultAudioError):
@@ -144,6 +151,21 @@ def speech_regions_for_decoding(
             for r in get_speech_timestamps(samples, options, sampling_rate=SAMPLE_RATE)]
 
 
+def silent_stretches(words: Sequence[Word], duration: float, *,
+                     min_gap: float) -> list[tuple[float, float]]:
+    """Stretches ``(start, end)`` of at least ``min_gap`` seconds of ``[0, duration]`` with no
+    word of ``words`` in them: before the first word, between words, after the last."""
+    out: list[tuple[float, float]] = []
+    reached = 0.0
+    for w in sorted(words, key=lambda w: w.start):
+        if w.start - reached >= min_gap:
+            out.append((reached, w.start))
+        reached = max(reached, w.end)
+    if duration - reached >= min_gap:
+        out.append((reached, duration))
+    return out
+
+
 @dataclass(frozen=True)
 class Timeline:
     """Maps times in joined speech (silence removed) back to times in the recording."""
@@ -223,9 +245,38 @@ class _WhisperBase:
         if not len(speech):
             return Transcript((), language or self.options.language or "", 0.0)
         language, probability = self._language(speech, language or self.options.language)
-        words = [Word(w.text, *timeline.span(w.start, w.end), w.probability)
-                 for w in self._decode(speech, language, progress)]
+        decoded = self.refill_gaps(speech, language, self._decode(speech, language, progress))
+        words = [Word(w.text, *timeline.span(w.start, w.end), w.probability) for w in decoded]
         return Transcript(tuple(words), language, probability)
+
+    def refill_gaps(self, speech: npt.NDArray[np.float32], language: str,
+                    words: Sequence[Word]) -> list[Word]:
+        """``words`` (times in ``speech``) with the speech Whisper skipped decoded again.
+
+        Each stretch of :data:`GAP_MIN_S` or more with no word and at least
+        :data:`GAP_MIN_SPEECH_S` of voice activity is decoded on its own (from its first to its
+        last voice activity), with the text before it as the prompt; the words found inside the
+        stretch are added.
+        """
+        from consult_audio.audio.diarise import speech_regions
+
+        out = list(words)
+        for a, b in silent_stretches(words, len(speech) / SAMPLE_RATE, min_gap=GAP_MIN_S):
+            piece = speech[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)]
+            voiced = speech_regions(piece)
+            if sum(end - start for start, end in voiced) < GAP_MIN_SPEECH_S:
+                continue
+            lo, hi = a + max(0.0, voiced[0][0] - 0.2), a + voiced[-1][1] + 0.2
+            before = " ".join(w.text for w in out if w.end <= a)[-GAP_PROMPT_CHARS:]
+            prompt = " ".join(filter(None, (self.options.initial_prompt, before))) or None
+            found = [Word(w.text, w.start + lo, w.end + lo, w.probability)
+                     for w in self._decode(speech[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)],
+                                           language, None, prompt=prompt)]
+            kept = [w for w in found if a - 0.05 <= w.start and w.end <= b + 0.05]
+            log.info("re-decoded %.1f-%.1f s of speech with no words: %d word(s)", a, b,
+                     len(kept))
+            out.extend(kept)
+        return sorted(out, key=lambda w: (w.start, w.end))
 
     def _language(self, speech: npt.NDArray[np.float32],
                   given: str | None) -> tuple[str, float]:
@@ -242,7 +293,9 @@ class _WhisperBase:
         raise NotImplementedError
 
     def _decode(self, speech: npt.NDArray[np.float32], language: str,
-                progress: Callable[[float], None] | None) -> list[Word]:
+                progress: Callable[[float], None] | None, *,
+                prompt: str | None = None) -> list[Word]:
+        """Words of ``speech`` (times in it); ``prompt`` replaces the options' initial prompt."""
         raise NotImplementedError
 
 
@@ -281,7 +334,8 @@ class FasterWhisperTranscriber(_WhisperBase):
         return str(language), float(probability)
 
     def _decode(self, speech: npt.NDArray[np.float32], language: str,
-                progress: Callable[[float], None] | None) -> list[Word]:
+                progress: Callable[[float], None] | None, *,
+                prompt: str | None = None) -> list[Word]:
         import ctranslate2
 
         model = self._load()
@@ -289,7 +343,7 @@ class FasterWhisperTranscriber(_WhisperBase):
         segments, _ = model.transcribe(
             speech, language=language, beam_size=self.options.beam_size,
             best_of=self.options.beam_size, temperature=list(self.options.temperature),
-            word_timestamps=True, initial_prompt=self.options.initial_prompt,
+            word_timestamps=True, initial_prompt=prompt or self.options.initial_prompt,
             condition_on_previous_text=True, vad_filter=False)
         words: list[Word] = []
         for segment in segments:  # a generator: decoding happens while iterating
@@ -402,7 +456,8 @@ class OpenAIWhisperTranscriber(_WhisperBase):
         return str(language), float(probs[language])
 
     def _decode(self, speech: npt.NDArray[np.float32], language: str,
-                progress: Callable[[float], None] | None) -> list[Word]:
+                progress: Callable[[float], None] | None, *,
+                prompt: str | None = None) -> list[Word]:
         import torch
 
         model = self._load()
@@ -414,7 +469,7 @@ class OpenAIWhisperTranscriber(_WhisperBase):
                 best_of=self.options.beam_size if len(temperature) > 1 else None,
                 temperature=temperature[0] if len(temperature) == 1 else temperature,
                 word_timestamps=True, condition_on_previous_text=True,
-                initial_prompt=self.options.initial_prompt,
+                initial_prompt=prompt or self.options.initial_prompt,
                 fp16=self._device == "cuda", verbose=None)
         if progress:
             progress(len(speech) / SAMPLE_RATE)
