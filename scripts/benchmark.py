@@ -6,7 +6,8 @@ Each path runs in its own child process (``multiprocessing`` spawn), so that its
 - ``pipeline``: the default :class:`~consult_audio.audio.pipeline.AudioPipeline` (faster-whisper
   base int8 on speech regions, the embedded diariser), then :func:`consult_audio.analysis.analyse`.
 - ``reference`` (``--reference``): openai-whisper base (``TranscribeOptions(engine=
-  "openai-whisper")``, beam 5, word timestamps) on the whole file, no voice-activity regions, then
+  "openai-whisper")``, beam 5, word timestamps, no refill of skipped speech) on the whole file,
+  no voice-activity regions, then
   the embedded diariser, words given to speakers by time overlap, and ``analyse``. The checkpoint is
   built once by ``consult-audio models pull whisper-base-openai``.
 - ``long`` (``--long MINUTES``): the default pipeline on a recording made by concatenating the
@@ -85,9 +86,10 @@ def run_reference(path: str) -> dict[str, Any]:
 
     enforce_offline_env()
     # openai-whisper's own command-line setting (beam 5, 5 samples per fallback temperature),
-    # whatever the pipeline's default beam is
+    # whatever the pipeline's default beam is, and none of the pipeline's repairs
     transcriber = make_transcriber(TranscribeOptions(engine="openai-whisper",
-                                                     beam_size=REFERENCE_BEAM))
+                                                     beam_size=REFERENCE_BEAM,
+                                                     refill_gaps=False))
     diariser = EmbeddedDiariser()
     setup_s = time.perf_counter() - started
     stages: dict[str, float] = {}

@@ -68,6 +68,7 @@ class TranscribeOptions:
     sampling is seeded, so results repeat); ``(0.0,)`` is beam search only. ``threads`` 0 uses
     every CPU core. ``initial_prompt`` is text the recogniser reads as if it came before the
     recording (Whisper's ``initial_prompt``): names and terms to spell, or a style.
+    ``refill_gaps`` decodes again the speech Whisper skipped (:meth:`_WhisperBase.refill_gaps`).
     """
 
     engine: str = "faster-whisper"
@@ -80,6 +81,7 @@ class TranscribeOptions:
     compute_type: str = "auto"
     threads: int = 0
     initial_prompt: str | None = None
+    refill_gaps: bool = True
 
     @property
     def model_name(self) -> str:
@@ -245,7 +247,9 @@ class _WhisperBase:
         if not len(speech):
             return Transcript((), language or self.options.language or "", 0.0)
         language, probability = self._language(speech, language or self.options.language)
-        decoded = self.refill_gaps(speech, language, self._decode(speech, language, progress))
+        decoded = self._decode(speech, language, progress)
+        if self.options.refill_gaps:
+            decoded = self.refill_gaps(speech, language, decoded)
         words = [Word(w.text, *timeline.span(w.start, w.end), w.probability) for w in decoded]
         return Transcript(tuple(words), language, probability)
 
