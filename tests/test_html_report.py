@@ -24,7 +24,7 @@ from consult_audio.errors import InputError
 from consult_audio.feedback import NOT_CLINICAL
 from consult_audio.model import AnalysisResult, Role
 from consult_audio.readers import load_consultation
-from consult_audio.render.glance import KNOWN_ERROR, glance_cards
+from consult_audio.render.glance import KNOWN_ERROR, KNOWN_ERROR_SCOPE, glance_cards
 from consult_audio.render.html import ReportAudio, audio_from_file, render_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -235,6 +235,9 @@ def test_known_error_figures_are_those_of_the_validation_page() -> None:
             if number not in ("15", "10", "4", "5", "9"):
                 assert number in validation, (k.measure, number)
     assert "9 of 10" in validation and "10 of 10" in validation
+    for number in re.findall(r"\d+\.\d+", KNOWN_ERROR_SCOPE):  # the figures from audio
+        assert number in validation, number
+    assert "6 of 10" in validation
 
 
 def test_audio_embedded_or_linked(tmp_path: Path) -> None:

@@ -67,7 +67,10 @@ KNOWN_ERROR_SCOPE = (
     "Agreement with two independent hand codings of 10 mock primary-care consultations "
     "(PriMock57, hand-made transcripts). Expect lower agreement in other settings, and when the "
     "transcript and speakers come from automatic speech recognition and diarisation, whose own "
-    "errors are not included in these figures.")
+    "errors are not included in these figures: analysed from speech renderings of the same "
+    "consultations (Whisper base, word error rate 0.257), questions were found with recall "
+    "0.662 and precision 0.887, and the first psychosocial content within 20 s of the hand "
+    "coding in 6 of 10.")
 
 
 @dataclass(frozen=True, slots=True)
