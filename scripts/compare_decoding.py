@@ -21,7 +21,6 @@ WER as noise, and compare variants over several files.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import sys
 import time
@@ -29,17 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
-_EVALUATE_AUDIO = Path(__file__).resolve().with_name("evaluate_audio.py")
-
-
-def _load_evaluate_audio() -> Any:
-    spec = importlib.util.spec_from_file_location("evaluate_audio", _EVALUATE_AUDIO)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["evaluate_audio"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def parse_variant(text: str) -> dict[str, Any]:
@@ -81,6 +69,7 @@ def label(variant: dict[str, Any]) -> str:
 def main(data_dir: Path, variants: tuple[str, ...], only: tuple[str, ...], engine: str,
          threads: int, json_out: Path | None) -> None:
     """WER and speed of transcription settings side by side on DATA_DIR's renderings."""
+    import evaluate_audio as ea  # the sibling script: scripts/ is sys.path[0] when run
     from rich.console import Console
     from rich.table import Table
 
@@ -88,7 +77,6 @@ def main(data_dir: Path, variants: tuple[str, ...], only: tuple[str, ...], engin
     from consult_audio.audio.transcribe import TranscribeOptions, make_transcriber
     from consult_audio.errors import ConsultAudioError
 
-    ea = _load_evaluate_audio()
     settings = [{}] + [parse_variant(v) for v in variants]
     files = [f for f in ea.primock_files(data_dir) if not only or any(o in f.name for o in only)]
     if not files:
