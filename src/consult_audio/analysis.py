@@ -57,11 +57,9 @@ def matched_words(u: Utterance, matched: str) -> list[int]:
     target = "".join(matched.lower().split())
     if not target or not any(ch.isalnum() for ch in target):
         return []
-    owner: list[int] = []  # word index of each character of the words, spaces dropped
-    for i, w in enumerate(u.words):
-        owner.extend([i] * len("".join(w.text.lower().split())))
-    joined = "".join("".join(w.text.lower().split()) for w in u.words)
-    at = joined.find(target)
+    pieces = ["".join(w.text.lower().split()) for w in u.words]
+    owner = [i for i, piece in enumerate(pieces) for _ in piece]  # word index of each character
+    at = "".join(pieces).find(target)
     if at < 0:
         return []
     return sorted(set(owner[at:at + len(target)]))

@@ -264,7 +264,7 @@ class _WhisperBase:
         """
         from consult_audio.audio.diarise import speech_regions
 
-        out = list(words)
+        out = sorted(words, key=lambda w: (w.start, w.end))
         for a, b in silent_stretches(words, len(speech) / SAMPLE_RATE, min_gap=GAP_MIN_S):
             piece = speech[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)]
             voiced = speech_regions(piece)
@@ -279,8 +279,9 @@ class _WhisperBase:
             kept = [w for w in found if a - 0.05 <= w.start and w.end <= b + 0.05]
             log.info("re-decoded %.1f-%.1f s of speech with no words: %d word(s)", a, b,
                      len(kept))
-            out.extend(kept)
-        return sorted(out, key=lambda w: (w.start, w.end))
+            # kept in time order: the next stretch's prompt is the text before it
+            out = sorted([*out, *kept], key=lambda w: (w.start, w.end))
+        return out
 
     def _language(self, speech: npt.NDArray[np.float32],
                   given: str | None) -> tuple[str, float]:
