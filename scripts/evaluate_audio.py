@@ -826,8 +826,8 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
     from rich.console import Console
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    console = Console(width=max(Console().width, 160), highlight=False)
     if report_from is not None:
-        console = Console(width=max(Console().width, 160), highlight=False)
         print_report(reprint(json.loads(report_from.read_text(encoding="utf-8"))), console)
         return
     if not data_dir.is_dir():
@@ -897,7 +897,6 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
         "targets": TARGETS,
         "wall_s": round(time.perf_counter() - started, 1),
     }
-    console = Console(width=max(Console().width, 160), highlight=False)
     print_report(data, console)
     console.print(f"wall time {data['wall_s']:.0f} s")
     if json_out is not None:
