@@ -22,8 +22,8 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +35,21 @@ log = logging.getLogger("evaluate")
 MATCH_THRESHOLD = 0.6  # share of the shorter question's tokens found in the longer one
 MIN_OVERLAP_S = 0.001  # s; shorter overlaps are rounding noise between the two TextGrids
 PSYCHOSOCIAL_TOLERANCES_S = (15.0, 20.0)  # s; "within" windows for the first psychosocial time
-HABIT_TYPES = ("expectations", "agenda", "empathy", "summary", "options", "preference")
-# gold JSON key -> habit event type
+PSYCHOSOCIAL_TURN_TOLERANCE = 2  # turns; "within" window for the first psychosocial turn (OSCE)
+HABIT_TYPES = ("expectations", "agenda", "empathy", "missed_empathy", "summary", "options",
+               "preference")
+# gold JSON key -> habit event type; a coding without a key did not code that habit
 GOLD_HABIT_KEYS = {
     "expectations_elicited_u": "expectations",
     "agenda_elicited_u": "agenda",
     "empathy_u": "empathy",
+    "missed_empathy_u": "missed_empathy",
     "summary_u": "summary",
     "options_offered_u": "options",
     "preference_asked_u": "preference",
 }
+CORPORA = ("primock57", "osce")
+BOOTSTRAP_SAMPLES = 2000  # resamples of consultations for the 95% intervals
 OVERLAP_TYPES = ("backchannel", "interruption", "other")
 # library event type -> gold overlap type
 TOOL_OVERLAP_TYPES = {"backchannel": "backchannel", "interruption": "interruption",
@@ -90,7 +95,8 @@ class Coding:
 
     ``overlaps`` maps an overlap index ``o`` to ``backchannel``/``interruption``/``other``;
     ``first_psychosocial_s`` is seconds from the start (``None``: no psychosocial content);
-    ``habits`` maps a habit type to the utterance indices where it was coded.
+    ``habits`` maps a habit type to the utterance indices where it was coded (a type that is
+    absent was not coded); ``psychosocial_u`` are the psychosocial utterances (turns).
     """
 
     questions: tuple[Question, ...] = ()
@@ -98,6 +104,11 @@ class Coding:
     first_psychosocial_s: float | None = None
     opening: Opening | None = None
     habits: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    psychosocial_u: frozenset[int] = frozenset()
+
+    @property
+    def first_psychosocial_u(self) -> int | None:
+        return min(self.psychosocial_u, default=None)
 
 
 def coding_from_gold(data: Mapping[str, Any], starts: Sequence[float]) -> Coding:
@@ -111,14 +122,16 @@ def coding_from_gold(data: Mapping[str, Any], starts: Sequence[float]) -> Coding
     opening = Opening(op.get("u_start"), op.get("u_end"), op.get("completed")) if op else None
     habits: dict[str, tuple[int, ...]] = {}
     for key, habit in GOLD_HABIT_KEYS.items():
-        value = data.get(key)
+        if key not in data:
+            continue
+        value = data[key]
         if value is None:
             habits[habit] = ()
         elif isinstance(value, list):
             habits[habit] = tuple(int(v) for v in value)
         else:
             habits[habit] = (int(value),)
-    return Coding(questions, overlaps, first_s, opening, habits)
+    return Coding(questions, overlaps, first_s, opening, habits, frozenset(psych_u))
 
 
 def coding_from_result(result: Any, pair_index: Mapping[tuple[int, int], int]) -> Coding:
@@ -131,7 +144,10 @@ def coding_from_result(result: Any, pair_index: Mapping[tuple[int, int], int]) -
     questions = []
     overlaps: dict[int, str] = {}
     habits: dict[str, list[int]] = {h: [] for h in HABIT_TYPES}
+    psychosocial: set[int] = set()
     for e in result.events:
+        if e.type == "psychosocial" and e.utterance is not None:
+            psychosocial.add(int(e.utterance))
         if e.type == "question" and e.role == "clinician":
             if e.utterance is None:
                 raise EvaluationError(f"question event without an utterance index: {e.text!r}")
@@ -155,7 +171,7 @@ def coding_from_result(result: Any, pair_index: Mapping[tuple[int, int], int]) -
                              os_.ended_by)
         opening = Opening(os_.first_utterance, ender, os_.completed)
     return Coding(tuple(questions), overlaps, m.psychosocial.first_s, opening,
-                  {h: tuple(v) for h, v in habits.items()})
+                  {h: tuple(v) for h, v in habits.items()}, frozenset(psychosocial))
 
 
 def _ender_index(c: Any, last: int | None, ended_by: str | None) -> int | None:
@@ -333,6 +349,23 @@ def _tag_counts(pred: Sequence[Question], ref: Sequence[Question],
     return out
 
 
+def _add_values(x: Any, y: Any) -> Any:
+    """Sum of two :class:`Comparison` field values: counts and lists add, dicts add per key."""
+    if isinstance(x, dict):
+        out = {}
+        for k in dict.fromkeys([*x, *y]):
+            if k not in x:
+                out[k] = y[k]
+            elif k not in y:
+                out[k] = x[k]
+            elif isinstance(x[k], list):
+                out[k] = [a + b for a, b in zip(x[k], y[k], strict=True)]
+            else:
+                out[k] = x[k] + y[k]
+        return out
+    return x + y
+
+
 @dataclass(slots=True)
 class Comparison:
     """One coding (``pred``) against another (``ref``) over one or more consultations.
@@ -353,33 +386,14 @@ class Comparison:
     opening_completed: int = 0
     opening_start: int = 0
     opening_end: int = 0
-    habits: dict[str, list[int]] = field(default_factory=dict)  # type: [agree, pred, ref]
+    habits: dict[str, list[int]] = field(default_factory=dict)  # type: [agree, pred, ref, n]
+    psych_utterances: Counts = field(default_factory=Counts)
+    psych_turns: list[tuple[int | None, int | None]] = field(default_factory=list)
+    psych_turn_within: int = 0  # consultations within PSYCHOSOCIAL_TURN_TOLERANCE turns
 
     def __add__(self, other: Comparison) -> Comparison:
-        tags = {t: [x + y for x, y in zip(self.tags.get(t, [0, 0, 0]),
-                                          other.tags.get(t, [0, 0, 0]), strict=True)]
-                for t in dict.fromkeys([*self.tags, *other.tags])}
-        habits = {h: [x + y for x, y in zip(self.habits.get(h, [0, 0, 0]),
-                                            other.habits.get(h, [0, 0, 0]), strict=True)]
-                  for h in dict.fromkeys([*self.habits, *other.habits])}
-        within_ = {k: self.psych_within.get(k, 0) + other.psych_within.get(k, 0)
-                   for k in dict.fromkeys([*self.psych_within, *other.psych_within])}
-        return Comparison(
-            self.consultations + other.consultations,
-            self.questions + other.questions,
-            self.open_closed + other.open_closed,
-            tags,
-            self.backchannel + other.backchannel,
-            self.interruption + other.interruption,
-            self.overlap_types + other.overlap_types,
-            self.psych_errors + other.psych_errors,
-            within_,
-            self.psych_times + other.psych_times,
-            self.opening_completed + other.opening_completed,
-            self.opening_start + other.opening_start,
-            self.opening_end + other.opening_end,
-            habits,
-        )
+        return Comparison(**{f.name: _add_values(getattr(self, f.name), getattr(other, f.name))
+                             for f in fields(self)})
 
     def as_dict(self) -> dict[str, Any]:
         oc_pred = [p for p, _ in self.open_closed]
@@ -410,13 +424,18 @@ class Comparison:
                 "mean_abs_error_s": statistics.fmean(errors) if errors else None,
                 "median_abs_error_s": statistics.median(errors) if errors else None,
                 **{f"within_{k:g}s": v for k, v in self.psych_within.items()},
+                "turns": [list(t) for t in self.psych_turns],
+                f"within_{PSYCHOSOCIAL_TURN_TOLERANCE}_turns": self.psych_turn_within,
             },
+            "psychosocial_utterances": self.psych_utterances.as_dict(),
             "opening_statement": {
                 "completed_agree": self.opening_completed,
                 "start_agree": self.opening_start,
                 "end_agree": self.opening_end,
             },
-            "habits": {h: dict(zip(("agree", "pred_present", "ref_present"), v, strict=True))
+            "habits": {h: {**dict(zip(("agree", "pred_present", "ref_present"), v[:3],
+                                      strict=True)),
+                           "consultations": v[3] if len(v) > 3 else self.consultations}
                        for h, v in self.habits.items()},
         }
 
@@ -432,8 +451,14 @@ def compare(pred: Coding, ref: Coding) -> Comparison:
     po, ro = pred.opening, ref.opening
     habits = {}
     for h in HABIT_TYPES:
-        p_has, r_has = bool(pred.habits.get(h)), bool(ref.habits.get(h))
-        habits[h] = [int(p_has == r_has), int(p_has), int(r_has)]
+        if h not in pred.habits or h not in ref.habits:
+            continue  # one of the two codings did not code this habit
+        p_has, r_has = bool(pred.habits[h]), bool(ref.habits[h])
+        habits[h] = [int(p_has == r_has), int(p_has), int(r_has), 1]
+    p_u, r_u = pred.first_psychosocial_u, ref.first_psychosocial_u
+    turn_within = (p_u is None and r_u is None) or (
+        p_u is not None and r_u is not None and abs(p_u - r_u) <= PSYCHOSOCIAL_TURN_TOLERANCE)
+    ps, rs = pred.psychosocial_u, ref.psychosocial_u
     return Comparison(
         consultations=1,
         questions=q,
@@ -449,7 +474,34 @@ def compare(pred: Coding, ref: Coding) -> Comparison:
         opening_start=int(po is not None and ro is not None and po.u_start == ro.u_start),
         opening_end=int(po is not None and ro is not None and po.u_end == ro.u_end),
         habits=habits,
+        psych_utterances=Counts(len(ps & rs), len(ps - rs), len(rs - ps)),
+        psych_turns=[(p_u, r_u)],
+        psych_turn_within=int(turn_within),
     )
+
+
+def bootstrap_interval(per_consultation: Sequence[Comparison],
+                       statistic: Callable[[dict[str, Any]], float | None], *,
+                       samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
+                       ) -> tuple[float, float] | None:
+    """95% percentile interval of ``statistic`` (read from :meth:`Comparison.as_dict` of the
+    total) over resamples of whole consultations with replacement (a cluster bootstrap: the
+    questions of one consultation are not independent). ``None`` with fewer than two
+    consultations or where the statistic is undefined in most resamples."""
+    if len(per_consultation) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(samples):
+        picks = rng.integers(0, len(per_consultation), len(per_consultation))
+        total = sum((per_consultation[k] for k in picks), Comparison())
+        value = statistic(total.as_dict())
+        if value is not None:
+            values.append(value)
+    if len(values) < samples / 2:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
 
 
 # --- running the library -------------------------------------------------------------------------
@@ -496,12 +548,7 @@ def evaluate_consultation(cid: str, root: Path, *, rules: Any = None) -> Consult
     if len(c.utterances) != expected:
         raise EvaluationError(f"{cid}: load_consultation gave {len(c.utterances)} utterances, "
                               f"the TextGrids hold {expected} intervals with text (FORMAT.md)")
-    for q in gold["questions"]:
-        u = c.utterances[q["u"]]
-        if c.role_of(u.speaker) != Role.CLINICIAN or not tokens(q["text"]) <= tokens(u.raw_text):
-            raise EvaluationError(f"{cid}: gold question {q['text']!r} at u={q['u']} is not in "
-                                  f"that utterance ({u.speaker}: {u.raw_text[:60]!r}); the "
-                                  "utterance order differs from FORMAT.md")
+    _check_gold_questions(cid, c, gold)
     pairs = overlap_pairs([(u.start, u.end, u.speaker) for u in c.utterances])
     for name, data in (("gold", gold), ("gold2", gold2)):
         if len(pairs) != len(data["overlaps"]):
@@ -527,6 +574,53 @@ def evaluate_consultation(cid: str, root: Path, *, rules: Any = None) -> Consult
                for kind in ("backchannel", "interruption")}
     return ConsultationResult(cid, len(c.utterances), len(pairs), runtime, codings, comparisons,
                               lenient)
+
+
+def _check_gold_questions(cid: str, c: Any, gold: Mapping[str, Any]) -> None:
+    from consult_audio.model import Role
+
+    for q in gold["questions"]:
+        if not 0 <= q["u"] < len(c.utterances):
+            raise EvaluationError(f"{cid}: gold question at u={q['u']} is past the last utterance")
+        u = c.utterances[q["u"]]
+        if c.role_of(u.speaker) != Role.CLINICIAN or not tokens(q["text"]) <= tokens(u.raw_text):
+            raise EvaluationError(f"{cid}: gold question {q['text']!r} at u={q['u']} is not in "
+                                  f"that utterance ({u.speaker}: {u.raw_text[:60]!r}); the "
+                                  "utterance order differs from FORMAT.md")
+
+
+def _osce_turns(path: Path) -> list[str]:
+    # Independent of consult_audio's readers: one ``D:``/``P:`` turn a non-empty line (FORMAT.md).
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate_osce_interview(cid: str, root: Path, *, rules: Any = None) -> ConsultationResult:
+    """Analyse one OSCE interview (``root/transcripts/<cid>.txt``, turns without timings) and
+    compare it with both codings, turn by turn (``u`` is the 0-based line of a turn)."""
+    from consult_audio.analysis import analyse
+    from consult_audio.model import Role
+    from consult_audio.readers import load_consultation
+
+    path = root / "transcripts" / f"{cid}.txt"
+    codings_json = {name: json.loads((root / name / f"{cid}.gold.json").read_text(encoding="utf-8"))
+                    for name in ("gold", "gold2")}
+    c = load_consultation([path], roles={"D": Role.CLINICIAN, "P": Role.PATIENT})
+    turns = _osce_turns(path)
+    if len(c.utterances) != len(turns):
+        raise EvaluationError(f"{cid}: load_consultation gave {len(c.utterances)} utterances, "
+                              f"the transcript has {len(turns)} turns (FORMAT.md)")
+    for data in codings_json.values():
+        _check_gold_questions(cid, c, data)
+
+    t0 = time.perf_counter()
+    result = analyse(c) if rules is None else analyse(c, rules=rules)
+    runtime = time.perf_counter() - t0
+    starts = [u.start for u in c.utterances]
+    codings = {"tool": coding_from_result(result, {}),
+               **{name: coding_from_gold(data, starts) for name, data in codings_json.items()}}
+    comparisons = {f"{p}_vs_{r}": compare(codings[p], codings[r]) for p, r in COMPARISONS}
+    return ConsultationResult(cid, len(c.utterances), 0, runtime, codings, comparisons,
+                              {kind: Counts() for kind in ("backchannel", "interruption")})
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -660,8 +754,9 @@ def report(results: Sequence[ConsultationResult], console: Any) -> dict[str, Any
     for p, r in COMPARISONS:
         t.add_column(f"{p} vs {r}", justify="right")
     for h in HABIT_TYPES:
-        t.add_row(h, *("{agree}/{n} ({pred_present}, {ref_present})".format(
-            n=n, **tot[k]["habits"][h]) for k in keys))
+        if all(h in tot[k]["habits"] for k in keys):
+            t.add_row(h, *("{agree}/{consultations} ({pred_present}, {ref_present})".format(
+                **tot[k]["habits"][h]) for k in keys))
     console.print(t)
 
     total_runtime = sum(r.runtime_s for r in results)
@@ -681,6 +776,114 @@ def report(results: Sequence[ConsultationResult], console: Any) -> dict[str, Any
         "totals": {**tot, "lenient": {kind: c.as_dict() for kind, c in lenient.items()}},
         "runtime_s": total_runtime,
     }
+
+
+# --- headline figures, per corpus and across corpora -----------------------------------------
+
+
+def _get(*path: str) -> Callable[[dict[str, Any]], float | None]:
+    def read(d: dict[str, Any]) -> float | None:
+        for key in path:
+            d = d[key]
+        return d  # type: ignore[return-value]
+    return read
+
+
+# (key, label, statistic of Comparison.as_dict(), with a bootstrap interval)
+HEADLINE: tuple[tuple[str, str, Callable[[dict[str, Any]], float | None], bool], ...] = (
+    ("question_recall", "question recall", _get("questions", "recall"), False),
+    ("question_precision", "question precision", _get("questions", "precision"), False),
+    ("question_f1", "question F1", _get("questions", "f1"), True),
+    ("open_closed_kappa", "open/closed kappa", _get("open_closed", "kappa"), True),
+    ("psychosocial_f1", "psychosocial utterance F1", _get("psychosocial_utterances", "f1"), True),
+)
+
+
+def _first_psychosocial_within(corpus: str, d: dict[str, Any]) -> int:
+    fp = d["first_psychosocial"]
+    if corpus == "osce":
+        return int(fp[f"within_{PSYCHOSOCIAL_TURN_TOLERANCE}_turns"])
+    return int(fp[f"within_{PSYCHOSOCIAL_TOLERANCES_S[0]:g}s"])
+
+
+def headline(results: Sequence[ConsultationResult], corpus: str) -> dict[str, Any]:
+    """The headline agreement figures of one corpus for each comparison, with bootstrap 95%
+    intervals on kappa and F1 (resampling consultations)."""
+    out: dict[str, Any] = {}
+    for p, r in COMPARISONS:
+        key = f"{p}_vs_{r}"
+        per = [res.comparisons[key] for res in results]
+        total = sum(per, Comparison()).as_dict()
+        row: dict[str, Any] = {"consultations": len(per)}
+        for name, _, stat, with_ci in HEADLINE:
+            row[name] = stat(total)
+            if with_ci:
+                row[f"{name}_ci95"] = bootstrap_interval(per, stat)
+        row["first_psychosocial_within"] = _first_psychosocial_within(corpus, total)
+        row["first_psychosocial_window"] = (
+            f"{PSYCHOSOCIAL_TURN_TOLERANCE} turns" if corpus == "osce"
+            else f"{PSYCHOSOCIAL_TOLERANCES_S[0]:g} s")
+        row["opening_completed_agree"] = total["opening_statement"]["completed_agree"]
+        row["opening_start_agree"] = total["opening_statement"]["start_agree"]
+        row["habits"] = {h: {"agree": v["agree"], "of": v["consultations"]}
+                         for h, v in total["habits"].items()}
+        out[key] = row
+    return out
+
+
+def _ci(x: tuple[float, float] | None) -> str:
+    return "" if x is None else f" [{x[0]:.2f}, {x[1]:.2f}]"
+
+
+def print_headline(figures: Mapping[str, Any], title: str, console: Any) -> None:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, box=box.SIMPLE_HEAD)
+    t.add_column("measure")
+    keys = [f"{p}_vs_{r}" for p, r in COMPARISONS]
+    for p, r in COMPARISONS:
+        t.add_column(f"{p} vs {r}" + (" (ceiling)" if p != "tool" else ""), justify="right")
+    for name, label, _, with_ci in HEADLINE:
+        t.add_row(label, *(_f(figures[k][name], 3) + (_ci(figures[k][f"{name}_ci95"])
+                                                      if with_ci else "") for k in keys))
+    n = {k: figures[k]["consultations"] for k in keys}
+    t.add_row(f"first psychosocial within {figures[keys[0]]['first_psychosocial_window']}",
+              *(f"{figures[k]['first_psychosocial_within']}/{n[k]}" for k in keys))
+    t.add_row("opening completed/interrupted agree",
+              *(f"{figures[k]['opening_completed_agree']}/{n[k]}" for k in keys))
+    for h in HABIT_TYPES:
+        if all(h in figures[k]["habits"] for k in keys):
+            t.add_row(f"{h} present agree",
+                      *("{agree}/{of}".format(**figures[k]["habits"][h]) for k in keys))
+    console.print(t)
+    console.print("[...]: bootstrap 95% interval, resampling consultations "
+                  f"({BOOTSTRAP_SAMPLES} resamples)\n")
+
+
+def osce_report(results: Sequence[ConsultationResult], console: Any) -> None:
+    """Per-interview table of the OSCE corpus."""
+    from rich import box
+    from rich.table import Table
+
+    keys = [f"{p}_vs_{r}" for p, r in COMPARISONS]
+    t = Table(title="OSCE, per interview", box=box.SIMPLE_HEAD)
+    for col in ("interview", "turns", "Q tool/g/g2", "Q F1 t-g", "O/C κ t-g", "O/C κ t-g2",
+                "O/C κ g2-g", "psych F1 t-g", "psych F1 g2-g", "1st psych u tool/g/g2"):
+        t.add_column(col, justify="left" if col == "interview" else "right")
+    for r in results:
+        cmp_ = {k: r.comparisons[k].as_dict() for k in keys}
+        cod = r.codings
+        t.add_row(
+            r.id, str(r.utterances),
+            "/".join(str(len(cod[x].questions)) for x in ("tool", "gold", "gold2")),
+            _f(cmp_[keys[0]]["questions"]["f1"]),
+            *(_f(cmp_[k]["open_closed"]["kappa"]) for k in keys),
+            _f(cmp_[keys[0]]["psychosocial_utterances"]["f1"]),
+            _f(cmp_[keys[2]]["psychosocial_utterances"]["f1"]),
+            "/".join(str(cod[x].first_psychosocial_u) for x in ("tool", "gold", "gold2")),
+        )
+    console.print(t)
 
 
 # --- CLI -----------------------------------------------------------------------------------------
@@ -705,19 +908,55 @@ def _consultation_ids(root: Path) -> list[str]:
     return ids
 
 
-@click.command(epilog="Example: scripts/evaluate.py /work/shared/data --json out/eval.json")
+def _osce_ids(root: Path) -> list[str]:
+    """OSCE interview ids with a gold coding; each must have gold2 and its transcript."""
+    missing_dirs = [d for d in ("transcripts", "gold", "gold2") if not (root / d).is_dir()]
+    if missing_dirs:
+        raise click.UsageError(f"{root} lacks {', '.join(missing_dirs)}; DATA_DIR must contain "
+                               "osce/transcripts, osce/gold and osce/gold2")
+    ids = sorted(p.name.removesuffix(".gold.json") for p in (root / "gold").glob("*.gold.json"))
+    if not ids:
+        raise click.UsageError(f"no *.gold.json files in {root / 'gold'}")
+    missing = [str(path) for cid in ids for path in (
+        root / "gold2" / f"{cid}.gold.json", root / "transcripts" / f"{cid}.txt",
+    ) if not path.is_file()]
+    if missing:
+        raise click.UsageError("missing files: " + ", ".join(missing))
+    return ids
+
+
+def evaluate_corpus(corpus: str, data_dir: Path, *, rules: Any = None
+                    ) -> list[ConsultationResult]:
+    root = data_dir / corpus
+    if corpus == "osce":
+        return [evaluate_osce_interview(cid, root, rules=rules) for cid in _osce_ids(root)]
+    return [evaluate_consultation(cid, root, rules=rules) for cid in _consultation_ids(root)]
+
+
+@click.command(epilog="Examples:\n\n"
+               "  scripts/evaluate.py /work/shared/data --json out/eval.json\n\n"
+               "  scripts/evaluate.py /work/shared/data --develop-on primock57 --score-on osce")
 @click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rules", "rules_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Rules file passed to analyse() (consult_audio.rules.load_rules).")
+@click.option("--score-on", "score_on", type=click.Choice(CORPORA), multiple=True,
+              help="Corpus to score (repeatable; default: primock57, and osce where DATA_DIR has "
+                   "it).")
+@click.option("--develop-on", "develop_on", type=click.Choice(CORPORA), default="primock57",
+              show_default=True,
+              help="Corpus the coding was developed on. A scored corpus other than this one is "
+                   "reported as held out (cross-corpus): the figures to quote as known error.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the numbers as JSON to this file.")
-def main(data_dir: Path, rules_path: Path | None, json_out: Path | None) -> None:
-    """Compare consult-audio's coding of PriMock57 with the two hand codings (gold, gold2)."""
+def main(data_dir: Path, rules_path: Path | None, score_on: tuple[str, ...], develop_on: str,
+         json_out: Path | None) -> None:
+    """Compare consult-audio's coding with the two hand codings (gold, gold2) of PriMock57
+    (timed consultations) and of the OSCE interviews (turns without timings)."""
     from rich.console import Console
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    root = data_dir / "primock57"
-    ids = _consultation_ids(root)
+    corpora = score_on or tuple(c for c in CORPORA
+                                if c == "primock57" or (data_dir / c / "gold").is_dir())
 
     from consult_audio.errors import ConsultAudioError
 
@@ -730,23 +969,39 @@ def main(data_dir: Path, rules_path: Path | None, json_out: Path | None) -> None
         except ConsultAudioError as err:
             raise click.UsageError(f"--rules: {err}") from err
 
-    results = []
-    try:
-        for cid in ids:
-            results.append(evaluate_consultation(cid, root, rules=rules))
-    except EvaluationError as err:
-        click.echo(f"error: {err}\nThe scores would be meaningless: fix the mismatch first.",
-                   err=True)
-        sys.exit(1)
-    except ConsultAudioError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(1)
-
     console = Console(width=max(Console().width, 150), highlight=False)
-    console.print(f"PriMock57 evaluation: {len(results)} consultations in {root}\n")
-    data = report(results, console)
-    data["data_dir"] = str(data_dir)
-    data["rules"] = str(rules_path) if rules_path else None
+    data: dict[str, Any] = {"data_dir": str(data_dir),
+                            "rules": str(rules_path) if rules_path else None,
+                            "developed_on": develop_on, "corpora": {}}
+    for corpus in corpora:
+        try:
+            results = evaluate_corpus(corpus, data_dir, rules=rules)
+        except EvaluationError as err:
+            click.echo(f"error: {err}\nThe scores would be meaningless: fix the mismatch first.",
+                       err=True)
+            sys.exit(1)
+        except ConsultAudioError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        held_out = corpus != develop_on
+        role = f"held out: developed on {develop_on}" if held_out else "development corpus"
+        console.print(f"{corpus} evaluation: {len(results)} consultations in "
+                      f"{data_dir / corpus} ({role})\n")
+        if corpus == "osce":
+            osce_report(results, console)
+            details: dict[str, Any] = {
+                "consultations": [{"id": r.id, "utterances": r.utterances,
+                                   "runtime_s": r.runtime_s,
+                                   "comparisons": {k: v.as_dict()
+                                                   for k, v in r.comparisons.items()}}
+                                  for r in results]}
+        else:
+            details = report(results, console)
+        figures = headline(results, corpus)
+        print_headline(figures, f"{corpus}: headline agreement "
+                       f"({'cross-corpus, held out' if held_out else 'development corpus'})",
+                       console)
+        data["corpora"][corpus] = {**details, "held_out": held_out, "headline": figures}
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -244,7 +244,8 @@ def test_coding_from_result_and_compare():
     assert cmp_["first_psychosocial"]["within_15s"] == 1
     assert cmp_["opening_statement"]["start_agree"] == 1
     assert cmp_["opening_statement"]["end_agree"] == 0  # gold: u_end 1
-    assert cmp_["habits"]["agenda"] == {"agree": 0, "pred_present": 0, "ref_present": 1}
+    assert cmp_["habits"]["agenda"] == {"agree": 0, "pred_present": 0, "ref_present": 1,
+                                        "consultations": 1}
     assert cmp_["habits"]["summary"]["agree"] == 1
 
 
@@ -279,6 +280,46 @@ def test_totals_add_micro_averaged():
     assert d["questions"]["precision"] == pytest.approx(4 / 5)
     assert d["open_closed"]["accuracy"] == pytest.approx(0.5)
     assert d["first_psychosocial"]["within_15s"] == 1
+
+
+def test_psychosocial_utterances_and_first_turn():
+    pred = ev.Coding(psychosocial_u=frozenset({3, 7, 9}))
+    ref = ev.Coding(psychosocial_u=frozenset({5, 7}))
+    d = ev.compare(pred, ref).as_dict()
+    assert d["psychosocial_utterances"] == pytest.approx(
+        {"tp": 1, "fp": 2, "fn": 1, "precision": 1 / 3, "recall": 0.5, "f1": 0.4})
+    assert d["first_psychosocial"]["turns"] == [[3, 5]]
+    assert d["first_psychosocial"]["within_2_turns"] == 1  # 3 vs 5: two turns apart
+    far = ev.compare(ev.Coding(psychosocial_u=frozenset({2})), ref).as_dict()
+    assert far["first_psychosocial"]["within_2_turns"] == 0
+    neither = ev.compare(ev.Coding(), ev.Coding()).as_dict()
+    assert neither["first_psychosocial"]["within_2_turns"] == 1
+
+
+def test_habit_not_coded_by_one_side_is_not_compared():
+    gold = {k: v for k, v in GOLD_JSON.items()}
+    assert "missed_empathy_u" not in gold  # PriMock57's gold does not code missed empathy
+    ref = ev.coding_from_gold(gold, STARTS)
+    pred = ev.Coding(habits={"missed_empathy": (3,), "agenda": (2,)})
+    d = ev.compare(pred, ref).as_dict()
+    assert "missed_empathy" not in d["habits"]
+    assert d["habits"]["agenda"]["agree"] == 1
+    osce = ev.coding_from_gold({**gold, "missed_empathy_u": [4]}, STARTS)
+    assert ev.compare(pred, osce).as_dict()["habits"]["missed_empathy"]["agree"] == 1
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_needs_two():
+    same = ev.Comparison(consultations=1, open_closed=[("open", "open"), ("closed", "closed")])
+    mixed = ev.Comparison(consultations=1, open_closed=[("open", "closed"), ("closed", "closed"),
+                                                        ("open", "open")])
+    kappa = ev.HEADLINE[3][2]
+    per = [same, mixed, same, mixed]
+    low, high = ev.bootstrap_interval(per, kappa, samples=300)
+    estimate = kappa(sum(per, ev.Comparison()).as_dict())
+    assert low <= estimate <= high and low < high <= 1.0
+    assert ev.bootstrap_interval([same], kappa) is None
+    # identical consultations: no spread
+    assert ev.bootstrap_interval([same, same], kappa, samples=50) == (1.0, 1.0)
 
 
 # --- CLI -----------------------------------------------------------------------------------------
