@@ -87,18 +87,52 @@ def test_manifest_rows_metadata_and_paths(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("cell", "problem"), [
-    ("../outside.vtt", "leads outside"),
-    ("/etc/passwd", "leads outside"),
     ("missing.vtt", "not found"),
+    ("/no/such/folder/c0.vtt", "not found"),
     ("", "'path' cell is empty"),
 ])
 def test_manifest_bad_paths_are_failed_rows(tmp_path: Path, cell: str, problem: str) -> None:
-    (tmp_path / "outside.vtt").write_text("WEBVTT\n", encoding="utf-8")
     data = tmp_path / "data"
     make_vtts(data, 1)
     (item,) = items_of(write_manifest(data, [f"{cell},x1,,,yes,,,"]))
     assert item.error is not None and problem in item.error and not item.refused
     assert "manifest.csv row 2" in item.error
+
+
+def test_manifest_outside_the_data_folder(tmp_path: Path) -> None:
+    # The common layout: a data store, and a project folder holding the manifest.
+    store, project = tmp_path / "store", tmp_path / "project"
+    make_vtts(store, 2)
+    project.mkdir()
+    manifest = write_manifest(project, [f"{store / 'c0.vtt'},a,,,yes,,,",  # absolute
+                                        "../store/c1.vtt,b,,,yes,,,"])      # relative
+    absolute, relative = items_of(manifest)
+    assert absolute.error is None and absolute.paths == (store / "c0.vtt",)
+    assert relative.error is None and relative.paths == (store / "c1.vtt",)
+    result = CliRunner().invoke(main, ["-q", "batch", str(manifest), "-o", str(tmp_path / "run"),
+                                       "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert db_rows(tmp_path / "run", "SELECT id FROM consultations ORDER BY id") == [("a",),
+                                                                                     ("b",)]
+
+
+def test_data_root_confines_absolute_and_relative_paths(tmp_path: Path) -> None:
+    store, project = tmp_path / "store", tmp_path / "project"
+    make_vtts(store, 2)
+    project.mkdir()
+    manifest = write_manifest(project, [f"{store / 'c0.vtt'},a,,,yes,,,",
+                                        "../store/c1.vtt,b,,,yes,,,"])
+    for item in items_of(manifest, data_root=project):
+        assert item.error is not None and "leads outside --data-root" in item.error
+    result = CliRunner().invoke(main, ["batch", str(manifest), "-o", str(tmp_path / "run"),
+                                       "-j", "1", "--data-root", str(project)])
+    assert result.exit_code == 1, result.output
+    messages = db_rows(tmp_path / "run", "SELECT message FROM failures")
+    assert len(messages) == 2 and all("leads outside" in m for (m,) in messages)
+    inside = items_of(write_manifest(project, [f"{store / 'c0.vtt'},a,,,yes,,,",
+                                               "c1.vtt,b,,,yes,,,"]), data_root=store)
+    assert [item.error for item in inside] == [None, None]
+    assert inside[1].paths == (store / "c1.vtt",)  # relative to --data-root
 
 
 @pytest.mark.parametrize(("row", "problem"), [

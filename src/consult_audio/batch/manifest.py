@@ -3,8 +3,10 @@
 A manifest has a header row and one row per consultation. Columns:
 
 - ``path`` (required): an audio file or the transcript(s) of one consultation, several separated
-  by ``;`` (one file per speaker). Relative paths are taken from the manifest's folder (or
-  ``data_root``) and must stay inside it.
+  by ``;`` (one file per speaker). Absolute paths are read as written; relative paths are taken
+  from the manifest's folder. With ``data_root``, relative paths are taken from it instead and
+  every path, absolute or relative, must stay inside it (a confinement for manifests that come
+  from elsewhere).
 - ``consent`` (required unless consent is recorded elsewhere): an ISO date (``2026-03-01``) or
   ``yes``. A row without it is refused, not processed.
 - ``id``, ``clinician_id``, ``date`` (ISO ``YYYY-MM-DD``), ``language``, ``roles``
@@ -84,7 +86,9 @@ def read_manifest(
 
     ``safe_id`` is the rule for ids that can name files (the CLI passes the one ``analyse --id``
     uses); ``is_audio`` tells audio files by name (default:
-    :func:`consult_audio.audio.is_audio_path`).
+    :func:`consult_audio.audio.is_audio_path`). Relative paths are taken from the manifest's
+    folder, absolute ones as written; ``data_root`` (opt-in) is the folder relative paths are
+    taken from instead, and that every path must stay inside.
     """
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -114,7 +118,8 @@ def read_manifest(
     duplicates = sorted({h for h in lowered if lowered.count(h) > 1 and h})
     if duplicates:
         raise ManifestError(f"{path}: column(s) {', '.join(duplicates)} appear more than once")
-    root = Path(os.path.abspath(data_root if data_root is not None else path.parent))
+    base = Path(os.path.abspath(data_root if data_root is not None else path.parent))
+    confine = base if data_root is not None else None
     is_audio = is_audio or _is_audio_path
     items = []
     for number, row in enumerate(rows[1:], 2):
@@ -126,7 +131,7 @@ def read_manifest(
                                       "quote values that contain commas"))
             continue
         values = {name: cell.strip() for name, cell in zip(lowered, row, strict=True)}
-        items.append(_row_item(values, header, source=source, root=root,
+        items.append(_row_item(values, header, source=source, base=base, confine=confine,
                                consent_elsewhere=consent_elsewhere, is_audio=is_audio,
                                safe_id=safe_id))
     return mark_duplicates(items)
@@ -137,7 +142,8 @@ def _row_item(
     header: Sequence[str],
     *,
     source: str,
-    root: Path,
+    base: Path,
+    confine: Path | None,
     consent_elsewhere: bool,
     is_audio: Callable[[Path], bool],
     safe_id: IdCheck,
@@ -145,7 +151,7 @@ def _row_item(
     given_id = values.get("id", "")
     label = given_id or source
     try:
-        paths = _row_paths(values.get("path", ""), root)
+        paths = _row_paths(values.get("path", ""), base=base, confine=confine)
         consultation_id = given_id or default_id(list(paths))
         if not safe_id(consultation_id):
             raise ValueError(f"id {consultation_id!r} is not a safe file name; use letters, "
@@ -174,16 +180,18 @@ def _row_item(
     return item
 
 
-def _row_paths(cell: str, root: Path) -> tuple[Path, ...]:
+def _row_paths(cell: str, *, base: Path, confine: Path | None) -> tuple[Path, ...]:
+    """The files of a ``path`` cell: relative ones taken from ``base`` (absolute), absolute ones
+    as written; with ``confine``, each must lie inside that folder."""
     parts = [p.strip() for p in cell.split(";") if p.strip()]
     if not parts:
         raise ValueError("the 'path' cell is empty")
     paths = []
     for part in parts:
-        resolved = Path(os.path.normpath(root / part))
-        if not resolved.is_relative_to(root):
-            raise ValueError(f"path {part!r} leads outside {root}; manifest paths must stay "
-                             "inside the manifest's folder (or --data-root)")
+        resolved = Path(os.path.normpath(base / part))  # an absolute part replaces base
+        if confine is not None and not resolved.is_relative_to(confine):
+            raise ValueError(f"path {part!r} leads outside --data-root {confine}; with "
+                             "--data-root every manifest path must stay inside it")
         if not resolved.is_file():
             what = "is not a file" if resolved.exists() else "not found"
             raise ValueError(f"{resolved}: {what}; check the 'path' cell")

@@ -84,8 +84,9 @@ Examples:
               help="Replace personal identifiers in the stored text (metrics are computed "
                    "first, so they do not change).")
 @click.option("--data-root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder that manifest paths are relative to and must stay in [default: the "
-                   "manifest's folder].")
+              help="Confine a manifest's paths to this folder: relative paths are taken from "
+                   "it, and every path must stay inside it [default: relative paths from the "
+                   "manifest's folder, absolute paths as written].")
 @click.option("--kind", type=click.Choice(["auto", "audio", "transcript"]), default="auto",
               show_default=True,
               help="For a folder: which files to take (auto: the audio files if there are any).")
