@@ -315,6 +315,35 @@ def test_questions_without_a_question_mark(text: str, asked: bool) -> None:
     assert bool(events(analyse(c), "question")) is asked
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    # Closed by form: a follow-up screening one item, an inverted yes/no question whatever it
+    # embeds, a choice, a confirmation, a wh-word asking one fact.
+    ("How about any rashes?", "closed"),
+    ("And how about when you flex your elbow?", "closed"),
+    ("What about alcohol?", "closed"),
+    ("Do you know what type of diabetes it is?", "closed"),
+    ("So what started first, was it the headache or the fever?", "closed"),
+    ("So you've had a headache for three days, is that right?", "closed"),
+    ("What do you guys do for work?", "closed"),
+    ("What have you taken so far for the pain?", "closed"),
+    ("How long has it been going on?", "closed"),
+    # Open: requests for an account, however politely embedded, and descriptive wh-questions.
+    ("Could you tell me a little bit about the pain?", "open"),
+    ("Can you tell me a bit more about that?", "open"),
+    ("Would you mind telling me what brought you in today?", "open"),
+    ("Tell me more.", "open"),
+    ("What's your living situation like?", "open"),
+    ("What'd you mean by diarrhoea?", "open"),
+    ("How has it affected your work?", "open"),
+    ("Was there anything that I forgot to ask that you wanted to tell me?", "open"),
+])
+def test_open_or_closed_by_form(text: str, kind: str) -> None:
+    c = consult(("pt", 0.0, 40.0, "It started last week."), ("dr", 41.0, 45.0, text),
+                ("pt", 45.5, 47.0, "Okay."))
+    (q,) = events(analyse(c), "question")
+    assert q.label == kind, q.evidence
+
+
 @pytest.mark.parametrize("text", [
     "Maybe if we work you in for a face-to-face appointment, it's not an emergency.",
     "I ate at a Chinese restaurant with friends on Saturday.",

@@ -88,24 +88,39 @@ def _unmarked_question(core: str) -> bool:
 def _open_or_closed(
     core: str, tags: Sequence[str], request: Match | None, rules: Rules
 ) -> tuple[str, Match]:
+    """Open or closed by the question's form (coding manual, "Questions"), in this order:
+
+    1. a tag that the manual codes open (agenda, expectations, ideas); then a confirmation
+       ("..., is that right?") or a choice ("is it sharp or dull?"), closed; then an opening
+       question ("what brings you in?"), open;
+    2. a request ("could you tell me a little bit about...", "describe the pain"): open when it
+       asks for an account, closed when it asks for one fact ("tell me your date of birth");
+    3. an auxiliary-inverted yes/no question ("do you know what type it is?", "is it sharp or
+       dull?"), closed whatever it embeds;
+    4. an open form anywhere ("how does it affect you", "what's it like?");
+    5. a follow-up ("how about any rashes?", "what about alcohol?"): closed, one item screened;
+    6. a wh-word that asks one fact ("how long", "when", "which", "what medication"): closed;
+    7. any other wh-question ("what happened?", "why?"): open; anything else is closed.
+    """
     for tag in _OPEN_TAGS:
         if tag in tags:
             m = rules.patterns("questions", "tags", tag).search(core)
             assert m is not None
             return "open", m
-    m = rules.patterns("questions", "open").search(core) or \
-        rules.patterns("questions", "opening_question").search(core)
+    m = rules.patterns("questions", "confirmation").search(core)
+    if m:
+        return "closed", m
+    m = rules.patterns("questions", "opening_question").search(core)
     if m:
         return "open", m
     if request:
         m = rules.patterns("questions", "request_open").search(core)
         return ("open", m) if m else ("closed", request)
-    m = rules.patterns("questions", "closed_wh").search(core)
-    if m:
-        return "closed", m
-    m = rules.patterns("questions", "open_wh").search(core)
-    if m:
-        return "open", m
+    for section, kind in (("yes_no", "closed"), ("open", "open"), ("follow_up", "closed"),
+                          ("closed_wh", "closed"), ("open_wh", "open")):
+        m = rules.patterns("questions", section).search(core)
+        if m:
+            return kind, m
     return "closed", Match("questions.default_closed", " ".join(tokens(core)[:2]))
 
 
