@@ -203,6 +203,55 @@ def test_quiet_prints_only_the_files_written(tmp_path: Path, consultation: list[
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("where", ["before", "after the command", "after the paths"])
+def test_quiet_before_or_after_the_command(
+    tmp_path: Path, consultation: list[Path], where: str
+) -> None:
+    out = tmp_path / "out"
+    args: list[object] = ["analyse", *consultation, "--output-dir", out, "--format", "json"]
+    args.insert({"before": 0, "after the command": 1, "after the paths": len(args)}[where], "-q")
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [str(out / "c1.analysis.json")]
+    assert result.stderr == ""
+
+
+def test_verbose_after_the_command(tmp_path: Path, consultation: list[Path]) -> None:
+    result = analyse(consultation, tmp_path / "out", "--format", "json", "-v")
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stderr and "settings:" not in result.stderr  # info, not debug
+    result = analyse(consultation, tmp_path / "out", "--format", "json", "-vv")
+    assert "settings:" in result.stderr  # debug
+    result = run("-v", "analyse", *consultation, "-o", tmp_path / "out", "--format", "json", "-v")
+    assert "settings:" in result.stderr  # the counts add up
+
+
+def test_verbose_and_quiet_on_either_side_conflict(
+    tmp_path: Path, consultation: list[Path]
+) -> None:
+    result = run("-v", "analyse", *consultation, "-o", tmp_path / "out", "-q")
+    assert result.exit_code == 2 and "cannot be used together" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def _command_paths(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in group.commands.items():
+        paths.append((*path, name))
+        if hasattr(command, "commands"):
+            paths += _command_paths(command, (*path, name))
+    return paths
+
+
+@pytest.mark.parametrize("command", _command_paths(main), ids=" ".join)
+@pytest.mark.parametrize("option", ["-q", "--quiet", "-v", "-vv", "--verbose"])
+def test_every_command_takes_the_global_options(command: tuple[str, ...], option: str) -> None:
+    # Unknown options fail while parsing, before the eager --help exits.
+    result = run(*command, option, "--help")
+    assert result.exit_code == 0, result.output
+    assert "-q, --quiet" in result.stdout
+
+
 # --- errors: exit 2, one line, nothing written --------------------------------------------------
 
 

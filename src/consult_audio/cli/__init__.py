@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -31,6 +30,7 @@ from rich.text import Text
 from consult_audio import __version__, analysis
 from consult_audio.audio import AUDIO_SUFFIXES, is_audio_path
 from consult_audio.cli.speech import models_group, read_recording, speech_options
+from consult_audio.cli.verbosity import Group, Verbosity
 from consult_audio.errors import ConsultAudioError, InputError, SchemaError
 from consult_audio.model import AnalysisResult, Role, Speaker
 from consult_audio.output import text_from_writer, write_all
@@ -108,7 +108,7 @@ class CliError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True, file=file)
 
 
-class _Group(click.Group):
+class _Group(Group):
     """Turns the library's errors into :class:`CliError` at the command-line boundary."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -261,22 +261,20 @@ output_dir_option = click.option(
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS, epilog=MAIN_EXAMPLES)
 @click.version_option(__version__, "--version", prog_name="consult-audio")
-@click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
-@click.option("-q", "--quiet", is_flag=True,
-              help="No progress or summary; print only the files written, and errors.")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def main(ctx: click.Context) -> None:
     """Communication feedback from recorded clinician-patient consultations.
 
     Reads a consultation transcript (one file, or one file per speaker), measures talk time,
     interruptions, the patient's opening statement, questions, psychosocial talk and the Four
     Habits, and writes a JSON analysis, a Markdown report and a CSV of metrics. Nothing is sent
     over the network.
+
+    -v/--verbose and -q/--quiet go before the command or after it.
     """
-    if verbose and quiet:
-        raise click.UsageError("--verbose and --quiet cannot be used together")
-    _configure_logging(verbose=verbose, quiet=quiet)
-    ctx.obj = Ui(quiet=quiet)
+    given = ctx.find_object(Verbosity) or Verbosity()  # -v/-q before the command
+    ctx.obj = ui = Ui(verbose=given.verbose, quiet=given.quiet)
+    ui.apply()
 
 
 @main.command("analyse", epilog=ANALYSE_EXAMPLES, help=ANALYSE_HELP,
@@ -548,27 +546,10 @@ def _plural(n: int, word: str) -> str:
 # --- terminal output -----------------------------------------------------------------------------
 
 
-_LOG_HANDLER: logging.Handler | None = None
-
-
-def _configure_logging(*, verbose: int, quiet: bool) -> None:
-    """Log records of the package to stderr; the only place that configures logging."""
-    global _LOG_HANDLER
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[
-        min(verbose, 2)]
-    logger = logging.getLogger("consult_audio")
-    if _LOG_HANDLER is None:
-        _LOG_HANDLER = RichHandler(console=Console(stderr=True), show_path=False,
-                                   rich_tracebacks=False)
-        logger.addHandler(_LOG_HANDLER)
-    logger.setLevel(level)
-
-
 @dataclass
-class Ui:
-    """Progress on stderr and the summary on stdout; silent but for the file names when quiet."""
-
-    quiet: bool = False
+class Ui(Verbosity):
+    """Progress on stderr and the summary on stdout; silent but for the file names when quiet
+    (``quiet`` may be set after the command's name too, so it is read when output is made)."""
 
     def __post_init__(self) -> None:
         # Consoles look up sys.stdout / sys.stderr when they print, so test runners can capture.

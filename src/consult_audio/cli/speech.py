@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from consult_audio.audio.transcribe import DEFAULT_BEAM_SIZE
+from consult_audio.cli.verbosity import Group
 from consult_audio.model import Consultation, Role
 
 log = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def read_recording(
 # --- consult-audio models ------------------------------------------------------------------------
 
 
-@click.group("models")
+@click.group("models", cls=Group)
 def models_group() -> None:
     """List, download, build and check the speech models.
 
