@@ -344,6 +344,56 @@ def test_open_or_closed_by_form(text: str, kind: str) -> None:
     assert q.label == kind, q.evidence
 
 
+@pytest.mark.parametrize(("speaker", "text"), [
+    # The clinician's talk about themselves is not the patient's life.
+    ("dr", "Hi, I'm one of the doctors that works here."),
+    ("dr", "I'll go and talk to the doctor I'm working with."),
+    ("dr", "I'm really a bit worried about this rash, so I'll take a photo."),
+    # Negated emotions and concerns; clinical idioms.
+    ("pt", "No, I'm not worried about it."),
+    ("pt", "I don't have a cough or anything that's worrying me."),
+    ("pt", "No concerns with his growth."),
+    ("dr", "On a scale of 0 to 10, 10 being the worst pain of your life, how bad is it?"),
+    ("dr", "Any concerns for STIs?"),
+    ("pt", "Yeah, no worries."),
+    ("dr", "Do you have any questions or concerns?"),
+    ("dr", "Have you been worked up for high blood pressure?"),
+    ("dr", "It's from repetitive stress on the tendon."),
+    ("pt", "I'm coming in with my son, he's six years old and has a cough."),
+])
+def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
+    other = "pt" if speaker == "dr" else "dr"
+    c = consult((other, 0.0, 4.0, "Right."), (speaker, 4.5, 12.0, text),
+                (other, 12.5, 14.0, "Okay."))
+    assert not events(analyse(c), "psychosocial")
+
+
+@pytest.mark.parametrize(("speaker", "text", "category"), [
+    ("pt", "I'm not sleeping and I'm so worried about it.", "emotion"),
+    ("pt", "Not the pain so much, but I'm scared it's something serious.", "emotion"),
+    ("pt", "I can't cope with it any more.", "emotion"),
+    ("pt", "I haven't been able to go to work.", "daily_life_impact"),  # not negated away
+    ("dr", "You're not worried about it?", "emotion"),  # a question still raises it
+    ("dr", "Do you have any ideas what could be causing it?", "concern_belief"),
+    ("dr", "I know this has been hard; how is it affecting your work?", "work"),
+])
+def test_the_patients_psychosocial_life(speaker: str, text: str, category: str) -> None:
+    other = "pt" if speaker == "dr" else "dr"
+    c = consult((other, 0.0, 4.0, "Right."), (speaker, 4.5, 12.0, text),
+                (other, 12.5, 14.0, "Okay."))
+    (e,) = events(analyse(c), "psychosocial")[:1]
+    assert e.label == category and e.utterance == 1
+
+
+def test_an_explanation_is_not_a_psychosocial_question() -> None:
+    # "at work" in the plan, then "does that make sense?": the patient's "yes" is not a short
+    # answer to a psychosocial question.
+    c = consult(("dr", 0.0, 8.0, "It's an overuse injury, so try to rest it when you're at "
+                                  "the office. Does that make sense?"),
+                ("pt", 8.5, 10.0, "It does, thank you."))
+    assert [e.utterance for e in events(analyse(c), "psychosocial")] == [0]
+
+
 @pytest.mark.parametrize("text", [
     "Maybe if we work you in for a face-to-face appointment, it's not an emergency.",
     "I ate at a Chinese restaurant with friends on Saturday.",

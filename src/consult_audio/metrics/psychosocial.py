@@ -3,14 +3,17 @@ daily life, finances and stressors (coding manual, "Psychosocial content")."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 from consult_audio.metrics.cues import content_words, is_backchannel_text, normalise
 from consult_audio.metrics.events import utterance_event
+from consult_audio.metrics.negation import is_negated
 from consult_audio.metrics.timeline import total
 from consult_audio.model import Consultation, Event, Psychosocial, Role
 from consult_audio.rules import Match, PatternSet, Rules
+from consult_audio.text import sentences
 
 
 def without_excluded(text: str, patterns: PatternSet) -> str:
@@ -24,18 +27,62 @@ def without_excluded(text: str, patterns: PatternSet) -> str:
     return "".join(chars)
 
 
+# Categories whose cues a negation cancels ("I'm not worried", "no concerns"). Impact is not
+# among them: "I can't work" is the impact itself.
+NEGATABLE = ("emotion", "concern_belief")
+# Words by which a clinician's sentence is about the patient (or a child patient) rather than
+# about the clinician ("I'm one of the doctors that works here").
+_ABOUT_SOMEONE_ELSE = re.compile(
+    r"\b(you|your|yours|yourself|you're|you've|you'd|you'll|he|she|his|her|him|he's|she's|they|"
+    r"their|them|they're)\b")
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|we|we're|we've|we'd|we'll|my|our|me|us)\b")
+
+
+def _without_own_talk(text: str) -> str:
+    """A clinician's text with the sentences about the clinician blanked: first person and no
+    word for the patient."""
+    chars = list(text)
+    for start, end, sentence in sentences(text):
+        if _FIRST_PERSON.search(sentence) and not _ABOUT_SOMEONE_ELSE.search(sentence):
+            chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def _first_cue(text: str, category: str, ps: PatternSet) -> Match | None:
+    """The first cue of ``category`` in ``text`` that no negation cancels (statements only: a
+    question such as "no worries at all?" still raises the subject)."""
+    if category not in NEGATABLE:
+        return ps.search(text)
+    for i, pattern in enumerate(ps.patterns):
+        for m in pattern.finditer(text):
+            if _in_question(text, m.start()) or not is_negated(text, m.start(), m.end()):
+                return Match(f"{ps.name}[{i}]", m.group(0))
+    return None
+
+
+def _in_question(text: str, at: int) -> bool:
+    for start, end, sentence in sentences(text):
+        if start <= at < end:
+            return sentence.rstrip().endswith("?")
+    return False
+
+
 def code_utterance(
     text: str, rules: Rules, *, role: Role = Role.PATIENT
 ) -> tuple[str, Match] | None:
     """The first psychosocial category whose cues appear in ``text``, with the match.
 
-    The clinician's own clinical reasoning ("I'm not worried it's...") is not the patient's
-    emotion: ``psychosocial.exclude_clinician`` removes it from clinician utterances."""
+    Psychosocial content is about the patient's life. The clinician's own clinical reasoning
+    ("I'm not worried it's...", ``psychosocial.exclude_clinician``) and the clinician's talk
+    about themselves ("I'm one of the doctors that works here") are not. Negated emotions and
+    concerns ("I'm not worried", "no concerns with that") are not either (NegEx scope over
+    negspacy's termset, :mod:`consult_audio.metrics.negation`)."""
     cleaned = without_excluded(normalise(text), rules.patterns("psychosocial", "exclude"))
     if role == Role.CLINICIAN:
         cleaned = without_excluded(cleaned, rules.patterns("psychosocial", "exclude_clinician"))
+        cleaned = _without_own_talk(cleaned)
     for category, ps in rules.categories("psychosocial", "categories").items():
-        m = ps.search(cleaned)
+        m = _first_cue(cleaned, category, ps)
         if m:
             return category, m
     return None
@@ -56,6 +103,8 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
     for i, u in enumerate(c.utterances):
         role = c.role_of(u.speaker)
         coded = code_utterance(u.text, rules, role=role)
+        if coded is None and role == Role.CLINICIAN:
+            coded = _clinician_exploring(u.text, rules)
         short = 0 < len(content_words(u.text, rules)) <= max_answer
         answering = role == Role.PATIENT and short and not is_backchannel_text(u.text, rules)
         if coded and not (answering and coded[0] == excluded):
@@ -66,10 +115,26 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
             events.append(utterance_event(c, i, "psychosocial", label=category, evidence={
                 "rule": "short answer to a psychosocial question", "question_utterance": q_index}))
         if role == Role.CLINICIAN and not is_backchannel_text(u.text, rules):
-            question = "?" in u.text
-            asked = (i, coded[0]) if coded and question else None
-            excluded = _excluded_category(u.text, rules) if question and not coded else None
+            # Only a psychosocial question gives an answer its context, not a psychosocial
+            # word in an explanation that ends "does that make sense?".
+            asked_text = " ".join(q for _, _, q in sentences(u.text) if q.rstrip().endswith("?"))
+            question = bool(asked_text)
+            in_question = code_utterance(asked_text, rules, role=role) if question else None
+            asked = (i, in_question[0]) if coded and in_question else None
+            excluded = _excluded_category(asked_text, rules) if question and not coded else None
     return events
+
+
+def _clinician_exploring(text: str, rules: Rules) -> tuple[str, Match] | None:
+    """A clinician question about the patient's own ideas of the problem ("any ideas what
+    could be causing it?"): a ``concern_belief`` without a cue word."""
+    norm = normalise(text)
+    for _, _, sentence in sentences(norm):
+        if sentence.rstrip().endswith("?"):
+            m = rules.patterns("questions", "tags", "ideas").search(sentence)
+            if m:
+                return "concern_belief", m
+    return None
 
 
 def _excluded_category(text: str, rules: Rules) -> str | None:
