@@ -513,7 +513,7 @@ def test_markdown_has_the_cards_and_the_known_error(example: AnalysisResult) -> 
     for card in glance_cards(example):
         assert f"- **{escape_md(card.title)}: {escape_md(card.value)}**" in glance
         assert escape_md(card.reading) in glance
-    assert "Reference: **18 s**, Beckman &amp; Frankel 1984 [1]" in glance
+    assert "Reference: **18 s**, Beckman & Frankel 1984 [1]" in glance
     methods = md[md.index("## Methods"):]
     assert "### Known error of the automatic measures" in methods
     for k in KNOWN_ERROR:

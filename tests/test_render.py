@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt  # rich's Markdown parser, a CommonMark implementation
 
 from consult_audio.analysis import analyse
 from consult_audio.feedback import NOT_CLINICAL
@@ -114,8 +116,27 @@ def test_markdown_escapes_transcript_text(result: AnalysisResult) -> None:
 
 
 def test_escape_md() -> None:
-    assert escape_md("a|b <i>x</i> *y* _z_ [l](u) `c` a&b\nnext") == (
-        "a\\|b &lt;i&gt;x&lt;/i&gt; \\*y\\* \\_z\\_ \\[l\\](u) \\`c\\` a&amp;b next")
+    assert escape_md("a|b <i>x</i> *y* _z_ [l](u) `c` a&b & c\nnext") == (
+        "a\\|b &lt;i&gt;x&lt;/i&gt; \\*y\\* \\_z\\_ \\[l\\](u) \\`c\\` a&b & c next")
+    # Text that spells an entity reference is shown as written, not as the character it names.
+    assert escape_md("&amp; &lt;b&gt; &#38; &#x26; AT&T; \\&") == (
+        "\\&amp; \\&lt;b\\&gt; &\\#38; &\\#x26; AT\\&T; \\\\&")
+
+
+@pytest.mark.parametrize("text", [
+    "Beckman & Frankel", "&amp; &lt;b&gt; &#38; &#x26; AT&T; \\&", "<script>x</script>",
+    "a | b *c* _d_ [e](f) `g` ~h~ # i", "2 > 1 < 3 && x",
+])
+def test_escaped_text_reads_as_written_once_rendered(text: str) -> None:
+    rendered = MarkdownIt("commonmark").enable("table").renderInline(escape_md(text))
+    assert "<" not in rendered  # no tag: no markup, no HTML
+    assert html.unescape(rendered) == text
+
+
+def test_markdown_keeps_an_ampersand_as_written(result: AnalysisResult) -> None:
+    md = render_markdown(result)
+    assert "Beckman & Frankel 1984 [" in md  # the reference of the opening statement
+    assert "&amp;" not in md
 
 
 def test_markdown_appendix_and_methods(result: AnalysisResult) -> None:

@@ -27,8 +27,13 @@ from consult_audio.render.glance import (
 
 KIND_LABELS = {"strength": "Strength", "suggestion": "Suggestion", "info": "For information"}
 
-# Backslash-escape what Markdown would read as markup inside a line; < > & become entities.
+# Backslash-escape what Markdown would read as markup inside a line; < > become entities, so no
+# tag can open in any renderer. A plain & is no markup and stays as written ("Beckman & Frankel");
+# only one that starts a named entity reference (text holding "&lt;" or "&amp;") is escaped,
+# "\&lt;", so that the reader sees the text as written and not the character it names (numeric
+# ones, "&#38;", are no references once their "#" is escaped).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+_MD_ENTITY = re.compile(r"&(?=[A-Za-z][A-Za-z0-9]*;)")
 _OTHER_EVENTS = ("agenda", "expectations", "empathy", "missed_empathy", "options", "preference",
                  "summary", "harmful_language", "patient_question")
 _EVENT_NAMES = {
@@ -42,11 +47,12 @@ _PROVENANCE_SHOWN = {"consult_audio_version", "rules", "python", "analysed_at", 
 
 
 def escape_md(text: object) -> str:
-    """``text`` safe for one line of Markdown: whitespace collapsed, HTML characters as
-    entities, Markdown markup characters (``|``, ``*``, ``_``, ``[``...) backslash-escaped."""
-    s = " ".join(str(text).split())
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
+    """``text`` safe for one line of Markdown: whitespace collapsed, ``<`` and ``>`` as
+    entities, Markdown markup characters (``|``, ``*``, ``_``, ``[``...) and an ``&`` that
+    would start an entity reference backslash-escaped; any other ``&`` as written."""
+    s = _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    s = _MD_ENTITY.sub(r"\\&", s)
+    return s.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(result: AnalysisResult) -> str:
