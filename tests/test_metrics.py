@@ -394,6 +394,23 @@ def test_an_explanation_is_not_a_psychosocial_question() -> None:
     assert [e.utterance for e in events(analyse(c), "psychosocial")] == [0]
 
 
+@pytest.mark.parametrize(("text", "summary"), [
+    ("OK. So you've had ringing, difficulty hearing in your left ear, and feeling slightly sick.",
+     True),
+    ("Fine, so just to resummarize: for the last four days you've had very itchy skin.", True),
+    ("From what you've told me, you've got some dry skin and some cracked skin as well.", True),
+    ("So it sounds like you have something called tennis elbow, from overuse.", True),
+    ("So what I want to do is get the forms sent out to you.", True),
+    ("So you said it's on the left?", False),
+    ("It sounds painful.", False),
+])
+def test_summary_by_the_manual(text: str, summary: bool) -> None:
+    c = consult(("pt", 0.0, 30.0, "It's been itchy for four days and it's sore."),
+                ("dr", 30.5, 40.0, text), ("pt", 40.5, 42.0, "Yes."))
+    found = [e for e in events(analyse(c), "summary") if e.label == "summary"]
+    assert bool(found) is summary
+
+
 @pytest.mark.parametrize("text", [
     "Maybe if we work you in for a face-to-face appointment, it's not an emergency.",
     "I ate at a Chinese restaurant with friends on Saturday.",
