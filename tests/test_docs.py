@@ -1,0 +1,23 @@
+"""Figures the README quotes are the ones measured in docs/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _text(name: str) -> str:
+    return " ".join((REPO / name).read_text(encoding="utf-8").split())  # lines joined
+
+
+def test_readme_speed_is_the_real_time_factor_measured() -> None:
+    readme, validation = _text("README.md"), _text("docs/validation.md")
+    quoted = re.search(r"(\d+\.\d+)x real time over the (\d+) PriMock57 renderings "
+                       r"\((\d+\.\d+-\d+\.\d+)x per file", readme)
+    assert quoted is not None, "the README gives the measured real-time factor"
+    factor, files, per_file = quoted.groups()
+    assert f"{factor}x over the {files} renderings ({per_file}x per file)" in validation
+    # The renderings are synthetic voices: the README says whether real speech was timed.
+    assert "synthetic (espeak-ng) voices" in readme and "real recorded speech" in readme
