@@ -327,6 +327,8 @@ def test_questions_without_a_question_mark(text: str, asked: bool) -> None:
     ("What do you guys do for work?", "closed"),
     ("What have you taken so far for the pain?", "closed"),
     ("How long has it been going on?", "closed"),
+    ("Would you say it's sharp, dull, achy, throbby?", "closed"),
+    ("And what do you do?", "closed"),
     # Open: requests for an account, however politely embedded, and descriptive wh-questions.
     ("Could you tell me a little bit about the pain?", "open"),
     ("Can you tell me a bit more about that?", "open"),
@@ -376,6 +378,10 @@ def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     ("dr", "You're not worried about it?", "emotion"),  # a question still raises it
     ("dr", "Do you have any ideas what could be causing it?", "concern_belief"),
     ("dr", "I know this has been hard; how is it affecting your work?", "work"),
+    ("dr", "And where do you currently live?", "family_social"),
+    ("dr", "Are you in a relationship?", "family_social"),
+    ("pt", "I'm in my last year of grade 12.", "work"),
+    ("pt", "Uh no, I was just wondering what this pain could be.", "concern_belief"),
 ])
 def test_the_patients_psychosocial_life(speaker: str, text: str, category: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
