@@ -349,6 +349,23 @@ def test_bad_rules_file_fails(tmp_path: Path, consultation: list[Path]) -> None:
     assert not out.exists()
 
 
+def test_rules_file_from_an_older_version_names_what_it_lacks(
+    tmp_path: Path, consultation: list[Path]
+) -> None:
+    from importlib import resources
+
+    raw = json.loads(resources.files("consult_audio").joinpath("data/rules.json")
+                     .read_text(encoding="utf-8"))
+    del raw["questions"]["yes_no"]
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps(raw), encoding="utf-8")
+    out = tmp_path / "out"
+    result = analyse(consultation, out, "--rules", rules)
+    assert_clean_failure(result)
+    assert str(rules) in error_line(result) and "questions.yes_no" in error_line(result)
+    assert not out.exists()
+
+
 def test_failed_run_leaves_earlier_output_untouched(
     tmp_path: Path, consultation: list[Path]
 ) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -134,7 +134,32 @@ def load_rules(path: Path | str | None = None) -> Rules:
         raise RulesError(f"{path}: rules file not found") from err
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise RulesError(f"{path}: not a valid JSON rules file: {err}") from err
-    return _from_raw(raw, str(path))
+    rules = _from_raw(raw, str(path))
+    _require_sections_of(default_rules(), rules)
+    return rules
+
+
+def _require_sections_of(reference: Rules, rules: Rules) -> None:
+    """Every section of the packaged rules must be in a user's rules file, so that a file
+    copied from an older version fails at once, naming what it lacks, instead of half-way
+    through a batch (and never falls back to the packaged rules in silence)."""
+    def paths(node: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        if isinstance(node, Mapping) and path[:1] not in (("timing",), ("harmful_language",)):
+            for key, value in node.items():
+                yield from paths(value, (*path, key))
+        elif path and isinstance(node, list):
+            yield path
+
+    missing = []
+    for path in paths(reference.raw, ()):
+        try:
+            rules._get(path)
+        except RulesError:
+            missing.append(".".join(path))
+    if missing:
+        raise RulesError(f"{rules.source}: missing {', '.join(missing)} (sections of the rules "
+                         f"{reference.version} this version of consult-audio reads); copy them "
+                         f"from the packaged rules ({reference.source})")
 
 
 @cache
