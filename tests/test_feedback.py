@@ -111,12 +111,26 @@ def test_completed_opening_is_a_strength() -> None:
     f = feedback_on(
         "opening_statement",
         U("dr", 0.0, 3.0, "How can I help?"),
-        U("pt", 3.5, 12.0, "I've had this pain in my lower back for three weeks."),
-        U("dr", 13.0, 15.0, "Does it go down your leg?"),
+        U("pt", 3.5, 48.0, "I've had this pain in my lower back for three weeks. It started "
+                           "when I was moving house and it has not really settled since, and "
+                           "now it wakes me at night and I can't get comfortable at all."),
+        U("dr", 49.0, 51.0, "Does it go down your leg?"),
     )
-    assert f.kind == "strength"
+    assert f.kind == "strength" and "for 44 s" in f.message
     assert {"opening_redirect_beckman_1984", "opening_talking_time_langewitz_2002"} <= {
         r.key for r in f.references}
+
+
+def test_short_opening_after_a_narrow_question_is_not_praised() -> None:
+    f = feedback_on(
+        "opening_statement",
+        U("dr", 0.0, 3.0, "Is it your knee again?"),
+        U("pt", 3.5, 8.0, "Yes, my right knee has been sore since Tuesday."),
+        U("dr", 9.0, 11.0, "Does it go down your leg?"),
+    )
+    assert f.kind == "info"
+    assert "short: 4 s" in f.message and '"Is it your knee again?"' in f.message
+    assert f.suggestion and any(e.text == "Is it your knee again?" for e in f.evidence)
 
 
 # --- missing metrics are said plainly ------------------------------------------------------------
@@ -188,3 +202,26 @@ def test_quote_and_clock() -> None:
     assert quote("a  b") == '"a b"'
     long = quote("word " * 100, limit=20)
     assert long.endswith('..."') and len(long) < 30
+
+
+# --- first psychosocial content: who raised it, how sure ------------------------------------------
+
+
+def test_first_psychosocial_says_who_raised_it_and_how_it_was_coded() -> None:
+    by_patient = feedback_on(
+        "psychosocial",
+        U("dr", 0.0, 3.0, "How can I help?"),
+        U("pt", 3.5, 12.0, "My back hurts and I'm worried I'll lose my job."),
+        U("dr", 12.5, 14.0, "When did it start?"),
+    )
+    assert "raised by the patient" in by_patient.message
+    assert 'coded from the words "worried"' in by_patient.message
+    assert "check it against the recording" in by_patient.message
+    by_clinician = feedback_on(
+        "psychosocial",
+        U("dr", 0.0, 3.0, "How can I help?"),
+        U("pt", 3.5, 12.0, "My back hurts."),
+        U("dr", 12.5, 16.0, "How is it affecting your work?"),
+        U("pt", 16.5, 18.0, "Badly."),
+    )
+    assert by_clinician.kind == "strength" and "raised by you" in by_clinician.message

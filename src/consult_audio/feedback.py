@@ -40,6 +40,7 @@ LOW_PATIENT_SHARE = 1 / 3  # patient share of speech time below which we suggest
 LONG_MONOLOGUE_S = 60.0  # s; a clinician turn this long is worth breaking into chunks
 LOW_OPEN_RATIO = 0.25  # open / all clinician questions below which we suggest opening up
 LATE_PSYCHOSOCIAL_FRACTION = 0.25  # fraction of the consultation; later is "late"
+SHORT_OPENING_S = 15.0  # s; a completed opening statement shorter than this is not praised
 
 MAX_EXAMPLES = 3  # evidence events quoted per item
 MAX_HARMFUL_ITEMS = 5  # one item per harmful word, at most this many
@@ -220,6 +221,20 @@ def opening_statement_feedback(ctx: FeedbackContext) -> list[FeedbackItem]:
                                REF_LANGEWITZ_2MIN),
             evidence=(opening, ender))]
     duration = op.duration_s or 0.0
+    if duration < SHORT_OPENING_S:
+        asked = _opening_prompt(ctx)
+        narrow = (f", answering a closed question ({quote(asked.text)})"
+                  if asked is not None and asked.label == "closed" else "")
+        return [_item(
+            habit, key, "info",
+            f"The patient's opening statement was not interrupted, but it was short: "
+            f"{duration:.0f} s from {clock(op.start_s)}{narrow}. Patients invited to tell their "
+            "story and left to finish talked for a mean of 92 s, so a statement this short "
+            "says little about whether there was room to speak.",
+            suggestion='Open with a broad invitation ("What brings you in today?", "Tell me '
+                       'about it") and encourage with "mhm" or "go on" before narrowing down.',
+            references=ctx.ref(REF_BECKMAN, REF_LANGEWITZ),
+            evidence=tuple(e for e in (asked, opening) if e is not None))]
     return [_item(
         habit, key, "strength",
         f"You let the patient finish their opening statement: they spoke from "
@@ -228,6 +243,16 @@ def opening_statement_feedback(ctx: FeedbackContext) -> list[FeedbackItem]:
         "for a mean of 92 s.",
         references=ctx.ref(REF_BECKMAN, REF_BECKMAN_SHARE, REF_LANGEWITZ),
         evidence=(opening,))]
+
+
+def _opening_prompt(ctx: FeedbackContext) -> Event | None:
+    """The clinician's last question before the opening statement (what the patient answered)."""
+    first = ctx.m.opening_statement.first_utterance
+    if first is None:
+        return None
+    asked = [e for e in ctx.of("question", role=str(Role.CLINICIAN))
+             if e.utterance is not None and e.utterance < first]
+    return asked[-1] if asked else None
 
 
 def _opening_interruption(ctx: FeedbackContext) -> Event | None:
@@ -412,10 +437,10 @@ def psychosocial_feedback(ctx: FeedbackContext) -> list[FeedbackItem]:
     first = found[0]
     when = clock(ps.first_s)
     into = f" ({ps.first_fraction:.0%} of the way through)" if ps.first_fraction is not None else ""
-    share = f" About {ps.share:.0%} of the talk was psychosocial."
+    share = f" About {ps.share:.0%} of the talk was psychosocial." + _how_sure(first)
     if ps.first_by == str(Role.CLINICIAN):
         return [_item(habit, key, "strength",
-                      f"You opened up psychosocial topics at {when}{into}: "
+                      f"You opened up psychosocial topics at {when}{into}, raised by you: "
                       f"{quote(matched_sentence(first))}." + share,
                       references=refs, evidence=(first,))]
     invited = next((e for e in found if e.role == str(Role.CLINICIAN)), None)
@@ -428,6 +453,20 @@ def psychosocial_feedback(ctx: FeedbackContext) -> list[FeedbackItem]:
                   suggestion=f"Invite it earlier, before the patient has to bring it up: "
                              f"{everyday}",
                   references=refs, evidence=(first, invited))]
+
+
+def _how_sure(first: Event) -> str:
+    """How the first psychosocial utterance was coded, and how far to trust it."""
+    rule = str(first.evidence.get("rule", ""))
+    if rule.startswith("short answer"):
+        how = ("It was coded as a short answer to a psychosocial question, with no "
+               "psychosocial word of its own")
+    elif first.evidence.get("matched"):
+        how = f"It was coded from the words {quote(str(first.evidence['matched']))}"
+    else:
+        how = "It was coded automatically"
+    return (f" {how}; automatic coding of the first psychosocial moment often differs from a "
+            "careful listener's (see Methods), so check it against the recording.")
 
 
 # --- Demonstrate empathy -------------------------------------------------------------------------
