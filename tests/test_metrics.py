@@ -391,6 +391,16 @@ def test_the_patients_psychosocial_life(speaker: str, text: str, category: str) 
     assert e.label == category and e.utterance == 1
 
 
+def test_work_named_as_a_trigger_is_an_exposure() -> None:
+    # Manual: a job asked about only as a physical exposure is not psychosocial.
+    trigger = consult(("dr", 0.0, 4.0, "Did anything trigger it? Any injury?"),
+                      ("pt", 4.5, 12.0, "Not really, I haven't done much, just kind of work."))
+    assert not events(analyse(trigger), "psychosocial")
+    impact = consult(("dr", 0.0, 4.0, "Does anything make it better or worse?"),
+                     ("pt", 4.5, 12.0, "I take ibuprofen so I can get through work."))
+    assert [e.label for e in events(analyse(impact), "psychosocial")] == ["work"]
+
+
 def test_an_explanation_is_not_a_psychosocial_question() -> None:
     # "at work" in the plan, then "does that make sense?": the patient's "yes" is not a short
     # answer to a psychosocial question.

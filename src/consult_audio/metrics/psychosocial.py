@@ -68,7 +68,7 @@ def _in_question(text: str, at: int) -> bool:
 
 
 def code_utterance(
-    text: str, rules: Rules, *, role: Role = Role.PATIENT
+    text: str, rules: Rules, *, role: Role = Role.PATIENT, skip: Sequence[str] = ()
 ) -> tuple[str, Match] | None:
     """The first psychosocial category whose cues appear in ``text``, with the match.
 
@@ -76,12 +76,15 @@ def code_utterance(
     ("I'm not worried it's...", ``psychosocial.exclude_clinician``) and the clinician's talk
     about themselves ("I'm one of the doctors that works here") are not. Negated emotions and
     concerns ("I'm not worried", "no concerns with that") are not either (NegEx scope over
-    negspacy's termset, :mod:`consult_audio.metrics.negation`)."""
+    negspacy's termset, :mod:`consult_audio.metrics.negation`). Categories in ``skip`` are not
+    coded (the context made their cues biomedical)."""
     cleaned = without_excluded(normalise(text), rules.patterns("psychosocial", "exclude"))
     if role == Role.CLINICIAN:
         cleaned = without_excluded(cleaned, rules.patterns("psychosocial", "exclude_clinician"))
         cleaned = _without_own_talk(cleaned)
     for category, ps in rules.categories("psychosocial", "categories").items():
+        if category in skip:
+            continue
         m = _first_cue(cleaned, category, ps)
         if m:
             return category, m
@@ -94,15 +97,20 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
     Context carries into a short patient answer (up to ``timing.short_answer_max_words``): the
     answer to a clinician's psychosocial question counts, with the question's category; the
     answer to a biomedical use of the same words (a job asked about as a physical exposure,
-    family history) does not count for that category.
+    family history) does not count for that category. Work named in the answer to a question
+    about what caused or triggered the problem (``psychosocial.exposure_question``) is an
+    exposure, not the patient's working life.
     """
     events: list[Event] = []
     asked: tuple[int, str] | None = None  # a psychosocial question: index, category
     excluded: str | None = None  # category whose cue the last question used biomedically
+    exposure = False  # the last question asked what caused or triggered the problem
     max_answer = rules.timing("short_answer_max_words")
     for i, u in enumerate(c.utterances):
         role = c.role_of(u.speaker)
-        coded = code_utterance(u.text, rules, role=role)
+        # Work named in answer to "did anything trigger it?" is a physical exposure (manual).
+        skip = ("work",) if exposure and role == Role.PATIENT else ()
+        coded = code_utterance(u.text, rules, role=role, skip=skip)
         if coded is None and role == Role.CLINICIAN:
             coded = _clinician_exploring(u.text, rules)
         short = 0 < len(content_words(u.text, rules)) <= max_answer
@@ -122,6 +130,8 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
             in_question = code_utterance(asked_text, rules, role=role) if question else None
             asked = (i, in_question[0]) if coded and in_question else None
             excluded = _excluded_category(asked_text, rules) if question and not coded else None
+            exposure = question and bool(
+                rules.patterns("psychosocial", "exposure_question").search(normalise(asked_text)))
     return events
 
 
