@@ -127,7 +127,8 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
             # word in an explanation that ends "does that make sense?".
             asked_text = " ".join(q for _, _, q in sentences(u.text) if q.rstrip().endswith("?"))
             question = bool(asked_text)
-            in_question = code_utterance(asked_text, rules, role=role) if question else None
+            in_question = (code_utterance(asked_text, rules, role=role)
+                           if question and coded else None)
             asked = (i, in_question[0]) if coded and in_question else None
             excluded = _excluded_category(asked_text, rules) if question and not coded else None
             exposure = question and bool(
