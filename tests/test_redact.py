@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,8 +15,17 @@ from click.testing import CliRunner
 from consult_audio.analysis import analyse
 from consult_audio.cli import main
 from consult_audio.model import Consultation, Role, Speaker, Utterance, Word, to_plain
-from consult_audio.privacy.redact import Redactor, redact_result
-from consult_audio.privacy.speech import ask_kinds, find_in_reply, find_spoken, number_value
+from consult_audio.privacy import clinical
+from consult_audio.privacy.network import block_network
+from consult_audio.privacy.redact import Redactor, find_in_consultation, redact_result
+from consult_audio.privacy.speech import (
+    Finding,
+    ask_kinds,
+    find_in_reply,
+    find_spoken,
+    merge,
+    number_value,
+)
 
 
 def spans(text: str) -> list[tuple[str, str]]:
@@ -171,3 +183,203 @@ def test_cli_redact(tmp_path: Path, presidio_redactor: Redactor) -> None:
     again = runner.invoke(main, ["-q", "report", str(analysis), "-o", str(tmp_path / "again")])
     assert again.exit_code == 0, again.output
     assert "Gareth" not in (tmp_path / "again" / "visit.report.md").read_text()
+
+
+# --- clinical words, repeated years, implied ages, split dates, labels ----------------------------
+
+
+@dataclass
+class GuessingRedactor(Redactor):
+    """Stands in for Presidio's model at its most eager (no model loaded): every capitalised word
+    after the first is a PERSON, ``places`` are LOCATIONs, ``spans`` are what they say."""
+
+    places: Sequence[str] = ("ER", "kinda", "Implanon", "Clenil", "Thailand")
+    spans: Sequence[tuple[str, str]] = ()  # (text, entity type)
+    people: bool = True
+
+    def analyze(self, text: str) -> list[tuple[str, int, int]]:
+        found = [("PERSON", m.start(), m.end()) for m in
+                 re.finditer(r"(?<=[\w,.] )[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*", text)
+                 if self.people]
+        for place in self.places:
+            found += [("LOCATION", m.start(), m.end())
+                      for m in re.finditer(rf"\b{re.escape(place)}\b", text)]
+        for span, entity in self.spans:
+            found += [(entity, m.start(), m.end()) for m in re.finditer(re.escape(span), text)]
+        return found
+
+
+def visit(*lines: tuple[str, str]) -> Consultation:
+    """A consultation from (speaker, text) lines, 3 s apart."""
+    utts = tuple(Utterance(who, 3.0 * i, 3.0 * i + 2.5, text) for i, (who, text) in
+                 enumerate(lines))
+    return Consultation("visit", 3.0 * len(lines), (Speaker("doctor", Role.CLINICIAN),
+                                                    Speaker("patient", Role.PATIENT)), utts)
+
+
+def redacted(c: Consultation, redactor: Redactor | None = None) -> list[str]:
+    found, _ = find_in_consultation(c, redactor or Redactor(use_presidio=False))
+    return [_apply(u.text, f) for u, f in zip(c.utterances, found, strict=True)]
+
+
+def _apply(text: str, findings: list[Finding]) -> str:
+    from consult_audio.privacy.redact import apply
+
+    return apply(text, findings)
+
+
+def test_drug_names_kept_and_later_mentions_kept() -> None:
+    c = visit(
+        ("doctor", "Hello, I'm Doctor Hale. Can you confirm your name?"),
+        ("patient", "Yes, Priya Raman."),
+        ("doctor", "Thanks Priya. Are you on any medication?"),
+        ("patient", "I take Ibuprofen, Codeine and Salbutamol, and the Implanon, it's Clenil too."),
+        ("patient", "Uh, yeah. I take Aspirin. And Nurofen, it's Ventolin as well."),
+        ("doctor", "OK Priya, so Ibuprofen, Aspirin and Morphine. Any Amoxicillin?"),
+        ("doctor", "Lisonopril, the Acetaminophen and Ventilin: fine. Kinda stiff in the ER?"),
+        ("patient", "Metformin losartan and Amlodipine, Flanel Bactroban too."),
+    )
+    out = redacted(c, GuessingRedactor())
+    assert out[1] == "Yes, [NAME]."
+    assert "Thanks [NAME]" in out[2] and "OK [NAME]" in out[5]
+    for i, drugs in [(3, "Ibuprofen Codeine Salbutamol Implanon Clenil"),
+                     (4, "Aspirin Nurofen Ventolin"), (5, "Ibuprofen Aspirin Morphine Amoxicillin"),
+                     (6, "Lisonopril Acetaminophen Ventilin Kinda ER"),
+                     (7, "Metformin losartan Amlodipine Flanel Bactroban")]:
+        for drug in drugs.split():
+            assert drug in out[i], (drug, out[i])
+    assert "[" not in "".join(out[3:5] + out[6:])
+
+
+def test_clinical_words_are_not_names() -> None:
+    lexicon = clinical.clinical_lexicon()
+    for word in ("Ibuprofen's", "inhalers", "Adam's apple", "Bursitis", "Righty-ho", "Grandma"):
+        assert lexicon.protected(word), word
+    # common given names and surnames are no medicine, not even one edit away
+    names = re.findall(r"\w+", """Amanda Jessica Oscar Catherine Madison Victoria Nicholas
+        Natalie Grace Faith Hope Will Mark Rose April May June Georgia Jordan Virginia Hana Wells
+        Parkinson Ward Temple Tracy Yasmin Andrews Dean Jacob Robert Doris Laura Peter Mary John
+        Smith Jones""")
+    assert [n for n in names if lexicon.protected(n) and lexicon.protected(n)[0].category
+            != clinical.REGION or lexicon.medicine_like(n)] == []
+
+
+def test_drug_dictionary_loads_offline() -> None:
+    pytest.importorskip(clinical.DRUG_PACKAGE)
+    clinical.drug_variants.cache_clear()
+    with block_network():
+        variants = clinical.drug_variants()
+    assert {"ibuprofen", "salbutamol", "paracetamol", "nurofen"} <= variants
+
+
+def test_short_year_repeat_redacted() -> None:
+    out = redacted(visit(
+        ("doctor", "Could you confirm your date of birth?"),
+        ("patient", "It's the second of November, nineteen ninety two."),
+        ("doctor", "Ninety two, lovely. And what brings you in?"),
+        ("patient", "A cough, about ninety two percent on my oximeter."),
+    ))
+    assert out[1] == "It's [DATE]."
+    assert out[2] == "[DATE], lovely. And what brings you in?"
+    assert "ninety two percent" in out[3]  # a measurement, not the year
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ((("patient", "I was born in nineteen ninety five."),
+      ("doctor", "So that makes you twenty six?")), "So that makes you [AGE]?"),
+    ((("doctor", "And how old are you?"),
+      ("patient", "Fifty four. I suppose I'd be fifty three now, actually.")),
+     "[AGE]. I suppose I'd be [AGE] now, actually."),
+    ((("doctor", "That would make you about fifty one. Is that correct?"),
+      ("patient", "Yeah, about sixty, yeah.")), "Yeah, about [AGE], yeah."),
+])
+def test_implied_and_corrected_ages_redacted(lines: tuple[tuple[str, str], ...],
+                                             expected: str) -> None:
+    assert redacted(visit(*lines))[-1] == expected
+
+
+def test_past_ages_of_others_kept() -> None:
+    out = redacted(visit(("doctor", "How old was he when that happened?"),
+                         ("patient", "Sixty eight, I think."),
+                         ("doctor", "And are people in your age group affected?"),
+                         ("patient", "Forty or so, they say.")))
+    assert out[1] == "Sixty eight, I think." and out[3] == "Forty or so, they say."
+
+
+def test_split_date_redacted() -> None:
+    out = redacted(visit(
+        ("doctor", "And your date of birth?"),
+        ("patient", "October, seventh"),
+        ("doctor", "October the seventh, thank you, and the year?"),
+        ("patient", "ninety, three something"),
+        ("doctor", "Great. What brings you in today?"),
+        ("patient", "I've had a fever for twenty days."),
+    ))
+    assert out[1] == "[DATE]"
+    assert out[3].startswith("[DATE]") and "ninety" not in out[3] and "three" not in out[3]
+    assert out[2].startswith("[DATE]")
+    assert out[5] == "I've had a fever for twenty days."
+
+
+def test_months_and_holidays_in_history_kept() -> None:
+    text = "It started in October, got worse around Christmas and since Easter it's constant."
+    guesser = GuessingRedactor(places=(), people=False, spans=[
+        ("in October", "DATE_TIME"), ("around Christmas", "DATE_TIME"),
+        ("since Easter", "DATE_TIME")])
+    assert guesser.presidio(text) == []
+    assert redacted(visit(("patient", text)), guesser) == [text]
+
+
+def test_name_next_to_date_keeps_its_placeholder() -> None:
+    # a model that takes a name and a date for one date, an age for a date, a name for a place
+    merger = GuessingRedactor(places=("Amanda",), spans=[
+        ("Jack Smith, uh thirty first October nineteen ninety", "DATE_TIME"),
+        ("nineteen years old", "DATE_TIME"), ("Nineteen years old", "DATE_TIME")])
+    out = redacted(visit(
+        ("doctor", "Can you confirm your name and date of birth?"),
+        ("patient", "Uh yeah, uh Jack Smith, uh thirty first October nineteen ninety."),
+        ("patient", "My name is Amanda Jackson and I'm nineteen years old."),
+        ("doctor", "Nineteen years old OK Amanda, how can I help?"),
+    ), merger)
+    assert out[1] == "Uh yeah, uh [NAME], uh [DATE]."
+    assert out[2] == "My name is [NAME] and I'm [AGE] years old."
+    assert out[3] == "[AGE] years old OK [NAME], how can I help?"
+
+
+def test_merge_keeps_each_kind() -> None:
+    text = "Jack Smith thirty first October"
+    found = merge([Finding(0, len(text), "date", "presidio-DATE_TIME"),
+                   Finding(0, 10, "name", "spoken-name")], text)
+    assert [(f.kind, text[f.start:f.end]) for f in found] == [
+        ("name", "Jack Smith"), ("date", "thirty first October")]
+
+
+def test_fillers_not_redacted() -> None:
+    out = redacted(visit(
+        ("patient", "Ohh, it's kinda stiff, you know. Righty-ho, I went to the ER."),
+        ("patient", "Um, I'm, on the Implanon. Wheezing and coughing, Grandma said."),
+        ("doctor", "I'm Doctor. Nice to see you."),
+    ), GuessingRedactor())
+    assert "[" not in "".join(out), out
+
+
+def test_meta_values_redacted() -> None:
+    result = analyse(consultation(), provenance={
+        "metadata": {"clinician": "Dr Hale", "date": "2026-03-01", "site": "C07",
+                     "note": "seen with Priya Raman"}})
+    red = redact_result(result, redactor=Redactor(use_presidio=False))
+    assert red.provenance["metadata"] == {"clinician": "Dr [NAME]", "date": "[DATE]",
+                                          "site": "C07", "note": "seen with [NAME]"}
+
+
+def test_cli_meta_redacted(tmp_path: Path, presidio_redactor: Redactor) -> None:
+    vtt = tmp_path / "visit.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:03.000\n<v Doctor>Your name please?\n\n"
+                   "00:00:03.500 --> 00:00:06.000\n<v Patient>My name is Gareth Jones.\n",
+                   encoding="utf-8")
+    out = CliRunner().invoke(main, [
+        "-q", "analyse", str(vtt), "-o", str(tmp_path / "red"), "--redact", "--format", "json,md",
+        "--meta", "referrer=Gareth Jones", "--meta", "date=2026-03-01"])
+    assert out.exit_code == 0, out.output
+    text = "".join(p.read_text() for p in (tmp_path / "red").iterdir())
+    assert "Gareth" not in text and "2026-03-01" not in text

@@ -17,8 +17,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["PLACEHOLDERS", "Finding", "ask_kinds", "find_in_reply", "find_spoken", "merge",
-           "number_value"]
+__all__ = ["PLACEHOLDERS", "Finding", "ask_kinds", "date_has_year", "find_in_reply", "find_spoken",
+           "has_substance", "is_calendar_date", "merge", "number_value", "short_years",
+           "source_rank", "spoken_findings", "strip_span", "year_fragment", "years_in"]
 
 PLACEHOLDERS = {
     "name": "[NAME]",
@@ -30,7 +31,7 @@ PLACEHOLDERS = {
     "age": "[AGE]",
     "age_over_89": "[AGE>89]",
 }
-# When two findings overlap, the merged span takes the kind listed first.
+# Where two findings of one rank (see :func:`source_rank`) overlap, the kind listed first wins.
 _PRIORITY = ("email", "id", "phone", "date", "address", "age_over_89", "age", "name")
 
 AGE_LIMIT = 89  # ages above this are identifiers under HIPAA Safe Harbor: [AGE>89]
@@ -120,7 +121,7 @@ _DATE_PATTERNS = [
     rf"(?:{_YEAR}|{_YY}))?\b",
     # August (the) sixteen(th), nineteen seventy six / October nineteen ninety
     rf"\b{_MONTH}{_SEP}(?:(?:{_ORD}|{_CARD}){_SEP})?(?:{_YEAR}|{_YY})\b",
-    rf"\b{_MONTH}\s+(?:the\s+)?{_ORD}\b",
+    rf"\b{_MONTH}{_SEP}{_ORD}\b",
     # written dates: 07/06/1974, 7.6.74, 1974-06-07
     r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b",
     r"\b(?:19|20)\d\d-\d\d-\d\d\b",
@@ -134,6 +135,10 @@ _AGE_UNITS = (r"(?:years?|yrs?|year[\s-]olds?|days?|weeks?|months?|hours?|minute
               r"seconds?|times?|percent|per|pounds?|kilos?|kg|stone|o'clock|pm|am|a\.m|p\.m|"
               r"milligrams?|mg|grams?|ml|units?|tablets?|pills?|cigarettes?|pints?|of|or|to)")
 _AGE_NUMBER = rf"(?:{_TEN}(?:{_J}{_UNIT})?|{_TEEN}|\d{{2,3}}|hundred(?:{_J}and)?(?:{_J}{_CARD})?)"
+_AGE_HEDGE = r"(?:(?:about|roughly|around|nearly|almost|like|just|only|over|now|uh|um)[\s,]+)*"
+# an age ends the clause: no unit after it ("I'd be ten minutes"), then punctuation or a joiner
+_AGE_END = (rf"(?!\s*,?\s*{_AGE_UNITS}\b)(?=\s*(?:[.,;!?]|$|and\b|or\b|now\b|next\b|this\b|"
+            r"in\b|then\b|soon\b|last\b|on\b|at\b|already\b|yesterday\b|today\b|i\b))")
 _AGE_PATTERNS = [
     # forty five years old / 45-year-old / aged 92 / age 92
     rf"\b(?P<n>{_CARD}|{_AGE_NUMBER})(?:\s+and\s+a\s+half)?[\s-]+(?:years?|yrs?)[\s-]+old\b",
@@ -145,8 +150,17 @@ _AGE_PATTERNS = [
     rf"(?:\s*,\s*{_AGE_NUMBER})*)(?!\s*,?\s*{_AGE_UNITS}\b)(?=\s*(?:[.,;!?]|$|and\b|now\b|"
     rf"next\b|this\b|in\b))",
     rf"\b(?:i'?m|i\s+am)\s+(?P<n>{_CARD}\s*,\s*{_AGE_NUMBER})\b",
+    # an age worked out or corrected: "so that makes you twenty six?", "I suppose I'd be fifty
+    # three", "I'll be forty next month", "she turned ninety"
+    rf"\b(?:makes?|making|made)\s+(?:you|me|him|her|them)\s+{_AGE_HEDGE}(?P<n>{_AGE_NUMBER}"
+    rf"(?:\s*,\s*{_AGE_NUMBER})*){_AGE_END}",
+    rf"\b(?:(?:i|you|he|she|they)(?:'?d|'?ll|\s+would|\s+will)|i\s+should)\s+be\s+"
+    rf"{_AGE_HEDGE}(?P<n>{_AGE_NUMBER}){_AGE_END}",
+    rf"\b(?:just\s+)?(?:turned|turning|turns)\s+{_AGE_HEDGE}(?P<n>{_AGE_NUMBER}){_AGE_END}",
+    rf"\b(?P<n>{_CARD}|{_AGE_NUMBER})\s+years?\s+of\s+age\b",
 ]
 _AGE_RES = [re.compile(p, _FLAGS) for p in _AGE_PATTERNS]
+_AGE_NUMBER_RE = re.compile(_AGE_NUMBER, _FLAGS)
 
 # A name: one to three capitalised words (O'Neil, Smith-Jones, McDonald).
 _CAP = r"(?:[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z]?[a-z]+)*)"
@@ -158,7 +172,8 @@ yes no here there back home afraid alright all right sure glad happy sick ill un
 english british scottish welsh irish doctor dr nurse mister mr mrs ms miss professor sir madam
 monday tuesday wednesday thursday friday saturday sunday christmas easter god gp nhs
 """) | frozenset(_MONTHS) - {"april", "may", "june", "august"}
-_TITLE = r"(?:Doctor|Dr|Mr|Mrs|Ms|Miss|Mister|Nurse|Sister|Professor|Prof)\.?"
+# "Dr." is a title; "I'm Doctor. Nice to see you" ends a sentence.
+_TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?|Doctor|Miss|Mister|Nurse|Sister|Professor)"
 _NAME_PATTERNS = [
     # my name is / my name's / name is / I'm called / call me
     rf"\b(?i:my\s+name\s+is|my\s+name's|name's|names\s+is|name\s+is|i'?m\s+called|call\s+me)"
@@ -169,6 +184,9 @@ _NAME_PATTERNS = [
     rf"\s+(?P<n>{_NAME})",
 ]
 _NAME_RES = [re.compile(p) for p in _NAME_PATTERNS]
+# The last pattern guesses from a capital letter alone ("I'm Salbutamol"): a clinical word
+# overrules it (see consult_audio.privacy.redact); the first two are cues no medicine follows.
+_NAME_SOURCES = ("spoken-name", "spoken-name", "spoken-name-guess")
 _FILL_RE = re.compile(_FILL, _FLAGS)
 _NAME_INTRO_RE = re.compile(r"\b(?:my\s+name\s+is|my\s+name's|name\s+is)\b", _FLAGS)
 
@@ -245,7 +263,7 @@ def _find_ages(text: str) -> Iterator[Finding]:
 
 
 def _find_names(text: str) -> Iterator[Finding]:
-    for regex in _NAME_RES:
+    for regex, source in zip(_NAME_RES, _NAME_SOURCES, strict=True):
         for m in regex.finditer(text):
             words = m.group("n").split()
             # drop trailing common words: "I'm Peter Just" -> "Peter"
@@ -255,7 +273,7 @@ def _find_names(text: str) -> Iterator[Finding]:
                 continue
             start = m.start("n")
             end = start + len(" ".join(words))
-            yield Finding(start, end, "name", "spoken-name")
+            yield Finding(start, end, "name", source)
     # "my name is john smith" with no capitals (some ASR output): the next one or two words
     for m in _NAME_INTRO_RE.finditer(text):
         rest = re.match(rf"(?:\s*,?\s*(?:{_FILL})\s*,?)*\s*([a-z]+(?:\s+[a-z]+)?)\b",
@@ -310,11 +328,74 @@ def _find_digit_runs(text: str) -> Iterator[Finding]:
         yield Finding(m.start(), m.end(), kind, "spoken-digits")
 
 
+def spoken_findings(text: str) -> list[Finding]:
+    """Every identifier the speech recognisers see in ``text``, overlaps not yet resolved."""
+    return [*_find_dates(text), *_find_ages(text), *_find_names(text), *_find_addresses(text),
+            *_find_emails(text), *_find_digit_runs(text)]
+
+
 def find_spoken(text: str) -> list[Finding]:
     """Every identifier the speech recognisers see in ``text`` (overlaps merged)."""
-    found = [*_find_dates(text), *_find_ages(text), *_find_names(text), *_find_addresses(text),
-             *_find_emails(text), *_find_digit_runs(text)]
-    return merge(found)
+    return merge(spoken_findings(text), text)
+
+
+# --- dates said in parts or again -----------------------------------------------------------------
+
+_YEAR_RE = re.compile(rf"\b{_YEAR}\b", _FLAGS)
+_CENTURY_RE = re.compile(rf"^(?:nineteen|twenty|two{_J}thousand(?:{_J}and)?){_J}", _FLAGS)
+_DATE_PART_RE = re.compile(rf"\b(?:{_ORD}|{_MONTH}|{_TEN}(?:{_J}{_UNIT})?|{_TEEN}|{_DIGIT_WORD}|"
+                           r"\d+)\b", _FLAGS)
+_WRITTEN_DATE_RE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:19|20)\d\d\b")
+_MONTH_RE = re.compile(rf"\b{_MONTH}", _FLAGS)
+# a year or the end of one said on its own: "ninety, three", "eighty-six", "'92", "1992"
+_YEAR_FRAGMENT_RE = re.compile(
+    rf"(?<![\w'])(?:{_YEAR}|'?\d\d(?:\d\d)?|{_TEN}(?:[\s,-]+(?:{_FILL}[\s,]+)*{_UNIT})?|"
+    rf"(?:oh|o){_J}{_UNIT})(?![\w'])(?!\s*,?\s*{_AGE_UNITS}\b)", _FLAGS)
+
+
+def is_calendar_date(text: str) -> bool:
+    """``text`` names a day of the calendar or a year ("the 3rd of May", "1974", "May
+    nineteen eighty"), not a month or a holiday alone ("in October", "since Christmas")."""
+    if _WRITTEN_DATE_RE.search(text) or _YEAR_RE.search(text):
+        return True
+    return bool(_MONTH_RE.search(text)) and len(_DATE_PART_RE.findall(text)) >= 2
+
+
+def date_has_year(text: str) -> bool:
+    """A spoken date holds a year: a full one, or three parts ("six, twelve, uh, eighty")."""
+    return bool(_YEAR_RE.search(text) or _WRITTEN_DATE_RE.search(text)
+                or len(_DATE_PART_RE.findall(text)) >= 3)
+
+
+def years_in(text: str) -> list[str]:
+    """The years in ``text`` as said ("nineteen ninety two", "1992")."""
+    return [m.group(0) for m in _YEAR_RE.finditer(text)]
+
+
+def short_years(date: str) -> list[str]:
+    """Each year of a date as it is said again in short: "nineteen ninety two" -> "ninety two"
+    and "92"; "1974" -> "74" and "seventy four"."""
+    years = years_in(date)
+    parts = _DATE_PART_RE.findall(date)
+    if not years and len(parts) >= 3:
+        years = [parts[-1]]  # "twenty-one twelve and nineteen uh eighty-six"
+    out = []
+    for year in years:
+        value = int(year) % 100 if year.isdigit() else number_value(_CENTURY_RE.sub("", year))
+        if value is not None and value >= 10:
+            tens, units = divmod(value, 10)
+            words = _TENS[tens - 2] if value >= 20 else _TEENS[value - 10]
+            if value >= 20 and units:
+                words += f" {_UNITS[units]}"
+            out += [words, f"{value:02d}"]
+    return out
+
+
+def year_fragment(text: str) -> Finding | None:
+    """The first thing in ``text`` that can be a year or the end of one, said apart from the rest
+    of a date ("ninety, three something" after "October, seventh")."""
+    m = _YEAR_FRAGMENT_RE.search(text)
+    return Finding(m.start(), m.end(), "date", "reply-date-continued") if m else None
 
 
 # --- the conversation: what a question asks for ---------------------------------------------------
@@ -322,7 +403,10 @@ def find_spoken(text: str) -> list[Finding]:
 _ASK_RES = {
     "date": re.compile(r"\b(?:date\s+of\s+birth|d\.?o\.?b\b|birthday|when\s+were\s+you\s+born)",
                        _FLAGS),
-    "age": re.compile(r"\b(?:how\s+old|your\s+age|what\s+age|age\s+please|years\s+old)", _FLAGS),
+    # the age now: not "how old was he when...", "what age were you when...", "your age group"
+    "age": re.compile(r"\bhow\s+old\s+(?:are|r|is|'s|will)\b|\bhow\s+old\s+(?:you|he|she)\s+"
+                      r"(?:are|is)\b|\bwhat\s+age\s+(?:are|is)\b|\byour\s+(?:\w+\s+(?:and|&)\s+)?"
+                      r"age\b(?!\s+group)|\bage\s+please|\bage\s*\?|\byears\s+old\s*\?", _FLAGS),
     "address": re.compile(r"\b(?:address|postcode|post\s+code|zip\s+code|where\s+do\s+you\s+live|"
                           r"first\s+line)", _FLAGS),
     "email": re.compile(r"\be-?mail", _FLAGS),
@@ -362,7 +446,7 @@ def find_in_reply(text: str, asked: Iterable[str]) -> list[Finding]:
 
     A date of birth or a phone number in answer to a question is any run of numbers, however
     read; an address or e-mail is the whole answer after its lead-in ("Yes, it's ..."); a name is
-    the capitalised words; an age is the first number.
+    the capitalised words; an age is the first number and any later one of two digits.
     """
     asked = set(asked)
     found: list[Finding] = []
@@ -373,9 +457,13 @@ def find_in_reply(text: str, asked: Iterable[str]) -> list[Finding]:
                 if any(w in _VALUES or w.isdigit() or w in _MONTHS for w in words):
                     found.append(Finding(m.start(), m.end(), kind, f"reply-{kind}"))
     if "age" in asked and "date" not in asked:
-        age = re.search(rf"\b{_AGE_NUMBER}|\b{_CARD}(?=\s*(?:[.,!?]|$))", text, _FLAGS)
-        if age and not re.match(rf"\s*,?\s*{_AGE_UNITS}\b", text[age.end():], _FLAGS):
-            found.append(Finding(age.start(), age.end(), _age_kind(age.group(0)), "reply-age"))
+        # the first number, and every later one that can be an age ("Fifty four. I suppose I'd
+        # be fifty three now."); none followed by a unit ("for three days")
+        ages = [m for m in re.finditer(rf"\b{_AGE_NUMBER}|\b{_CARD}(?=\s*(?:[.,!?]|$))", text,
+                                       _FLAGS)
+                if not re.match(rf"\s*,?\s*{_AGE_UNITS}\b", text[m.end():], _FLAGS)]
+        found += [Finding(m.start(), m.end(), _age_kind(m.group(0)), "reply-age")
+                  for i, m in enumerate(ages) if i == 0 or _AGE_NUMBER_RE.fullmatch(m.group(0))]
     if asked & {"address", "email"}:
         lead = _LEAD_RE.match(text)
         start = lead.end() if lead else 0
@@ -393,7 +481,7 @@ def find_in_reply(text: str, asked: Iterable[str]) -> list[Finding]:
                 found[-1] = Finding(last.start, m.end(), "name", "reply-name")  # "Priya Raman"
             else:
                 found.append(Finding(m.start(), m.end(), "name", "reply-name"))
-    return merge(found)
+    return merge(found, text)
 
 
 # Words that start answers with a capital without being names.
@@ -406,19 +494,77 @@ because if as at in on for to with from by about like maybe actually basically r
 """)
 
 
-def merge(findings: Iterable[Finding]) -> list[Finding]:
-    """Overlapping or touching findings joined into one span, of the highest-priority kind."""
-    ordered = sorted(findings, key=lambda f: (f.start, -f.end))
-    merged: list[Finding] = []
-    for f in ordered:
-        if f.end <= f.start:
-            continue
-        if merged and f.start <= merged[-1].end:
-            last = merged[-1]
-            # a recogniser that saw the words themselves beats one that went by the question
-            best = min(last, f, key=lambda x: (x.source.startswith("reply-"),
-                                               _PRIORITY.index(x.kind)))
-            merged[-1] = Finding(last.start, max(last.end, f.end), best.kind, best.source)
+def source_rank(source: str) -> int:
+    """How far a recogniser is trusted where findings of different kinds overlap: 3 the words
+    themselves (``spoken-*``), 2 the conversation (``reply-*``, an age or date said again), 1
+    Presidio's models (``presidio-*``); a string found elsewhere in the consultation
+    (``term:<source>``) keeps the rank of the recogniser that found it."""
+    source = source.removeprefix("term:")
+    if source.startswith("spoken-"):
+        return 3
+    if source.startswith("reply-") or source.endswith("-echo"):
+        return 2
+    return 1 if source.startswith("presidio-") else 0
+
+
+_WORD_RE = re.compile(r"[\w'-]+")
+_NUMBER_OR_MONTH_RE = re.compile(rf"\d|\b(?:{_alt([*_VALUES, *_MONTHS, *_MONTH_ABBR])}|"
+                                 rf"{_ORD}|hundred|thousand)\b", _FLAGS)
+
+
+def has_substance(kind: str, piece: str) -> bool:
+    """What is left of a finding after a finding of another kind took part of it can still be an
+    identifier of its kind: a number in a date or age, a word not said by everyone in a name."""
+    if kind in ("date", "age", "age_over_89", "phone", "id"):
+        return bool(_NUMBER_OR_MONTH_RE.search(piece))
+    words = [w.lower() for w in _WORD_RE.findall(piece)]
+    return any(w not in _COMMON_STARTS and w not in _NOT_NAMES and not _FILL_RE.fullmatch(w)
+               for w in words)
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without the spaces and punctuation at its ends."""
+    piece = text[start:end]
+    return start + len(piece) - len(piece.lstrip(" ,.;:!?")), start + len(piece.rstrip(" ,.;:!?"))
+
+
+def merge(findings: Iterable[Finding], text: str, *, join_spaced: bool = True) -> list[Finding]:
+    """Findings in ``text`` made non-overlapping, each identifier under its own placeholder.
+
+    The most trusted finding (:func:`source_rank`, then :data:`_PRIORITY`) keeps all its
+    characters; one of another kind keeps those left, where they still hold an identifier of its
+    kind ("Jessica Smith" stays a name beside a date; "years old" is no date once "nineteen" is an
+    age). Findings of one kind that overlap, touch or are apart by spaces alone become one span
+    ("Priya" and "Raman" one name); ``join_spaced=False``: only those that overlap or touch.
+    """
+    spans = [f for f in findings if f.end > f.start]
+    if not spans:
+        return []
+    low = min(f.start for f in spans)
+    owner: list[Finding | None] = [None] * (max(f.end for f in spans) - low)
+    for f in sorted(spans, key=lambda f: (-source_rank(f.source), _PRIORITY.index(f.kind),
+                                          f.start, f.start - f.end)):
+        taken = owner[f.start - low:f.end - low]
+        if all(o is None or o.kind == f.kind for o in taken):
+            pieces = [(f.start, f.end)]
         else:
-            merged.append(f)
+            pieces = [(f.start + m.start(), f.start + m.end()) for m in re.finditer(
+                r"1+", "".join("1" if o is None else "0" for o in taken))]
+            pieces = [strip_span(text, a, b) for a, b in pieces]
+            pieces = [(a, b) for a, b in pieces if b > a and has_substance(f.kind, text[a:b])]
+        for a, b in pieces:
+            for i in range(a - low, b - low):
+                if owner[i] is None:
+                    owner[i] = f
+    merged: list[Finding] = []
+    for i, o in enumerate(owner):
+        if o is None:
+            continue
+        last = merged[-1] if merged else None
+        gap = text[last.end:low + i] if last is not None else "x"
+        if last is not None and last.kind == o.kind and not (gap.strip() if join_spaced else gap):
+            best = last if source_rank(last.source) >= source_rank(o.source) else o
+            merged[-1] = Finding(last.start, low + i + 1, o.kind, best.source)
+        else:
+            merged.append(Finding(low + i, low + i + 1, o.kind, o.source))
     return merged
