@@ -30,6 +30,8 @@ from typing import Any
 import click
 import numpy as np
 
+from consult_audio import stats as _stats
+
 log = logging.getLogger("evaluate")
 
 MATCH_THRESHOLD = 0.6  # share of the shorter question's tokens found in the longer one
@@ -250,35 +252,10 @@ def match_questions(pred: Sequence[Question], ref: Sequence[Question], *,
     return sorted(out)
 
 
-def prf(tp: int, fp: int, fn: int) -> tuple[float | None, float | None, float | None]:
-    """Precision, recall and F1 from counts; ``None`` where the denominator is 0."""
-    p = tp / (tp + fp) if tp + fp else None
-    r = tp / (tp + fn) if tp + fn else None
-    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-    return p, r, f
-
-
-def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
-    """Cohen's kappa of two equally long label sequences; ``None`` when empty.
-
-    Where chance agreement is 1 (both raters used one and the same label throughout) kappa is
-    0/0; it is returned as 1.0, the raters agreeing on every item.
-    """
-    if len(a) != len(b):
-        raise ValueError(f"label sequences differ in length ({len(a)} and {len(b)})")
-    if not a:
-        return None
-    labels = sorted(set(a) | set(b))
-    index = {label: k for k, label in enumerate(labels)}
-    table = np.zeros((len(labels), len(labels)))
-    for x, y in zip(a, b, strict=True):
-        table[index[x], index[y]] += 1
-    table /= table.sum()
-    observed = float(np.trace(table))
-    expected = float(table.sum(axis=1) @ table.sum(axis=0))
-    if expected >= 1.0:
-        return 1.0 if observed >= 1.0 else 0.0
-    return (observed - expected) / (1.0 - expected)
+# Kappa and P/R/F1 are the package's own (consult_audio.stats), shared with `consult-audio
+# agreement`; re-exported here for the tests and the other scripts.
+prf = _stats.prf
+cohen_kappa = _stats.cohen_kappa
 
 
 @dataclass(slots=True)

@@ -20,8 +20,10 @@ def test_kappa_identical_labels_is_one():
     assert ev.cohen_kappa(labels, labels) == pytest.approx(1.0)
 
 
-def test_kappa_single_label_throughout_counts_as_agreement():
-    assert ev.cohen_kappa(["closed"] * 4, ["closed"] * 4) == 1.0
+def test_kappa_single_label_throughout_is_undefined():
+    # chance agreement 1: 0/0, the same answer as `consult-audio agreement` (consult_audio.stats)
+    assert ev.cohen_kappa(["closed"] * 4, ["closed"] * 4) is None
+    assert ev.cohen_kappa is __import__("consult_audio.stats").stats.cohen_kappa
 
 
 def test_kappa_hand_computed():
