@@ -362,6 +362,8 @@ def test_open_or_closed_by_form(text: str, kind: str) -> None:
     ("dr", "Have you been worked up for high blood pressure?"),
     ("dr", "It's from repetitive stress on the tendon."),
     ("pt", "I'm coming in with my son, he's six years old and has a cough."),
+    ("dr", "So what brings you here today at the family clinic?"),
+    ("pt", "I tried Advil, nothings really worked."),
 ])
 def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
