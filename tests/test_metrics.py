@@ -364,6 +364,10 @@ def test_open_or_closed_by_form(text: str, kind: str) -> None:
     ("pt", "I'm coming in with my son, he's six years old and has a cough."),
     ("dr", "So what brings you here today at the family clinic?"),
     ("pt", "I tried Advil, nothings really worked."),
+    ("pt", "My child has been having a sore throat and chills since yesterday."),
+    ("pt", "Yes, I just brought my son to the ER."),
+    ("pt", "I've had a lot of congestion and a lot of pressure in my face."),
+    ("pt", "Yesterday, right after leaving work, I started to feel unwell."),
 ])
 def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
