@@ -368,6 +368,9 @@ def test_open_or_closed_by_form(text: str, kind: str) -> None:
     ("pt", "Yes, I just brought my son to the ER."),
     ("pt", "I've had a lot of congestion and a lot of pressure in my face."),
     ("pt", "Yesterday, right after leaving work, I started to feel unwell."),
+    ("pt", "My son actually got diagnosed with colorectal cancer a few years ago."),
+    ("dr", "Please stay away from the rest of your family members until the results are out."),
+    ("pt", "I don't think so, nothing I've tried has worked."),
 ])
 def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
@@ -388,6 +391,8 @@ def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     ("dr", "Are you in a relationship?", "family_social"),
     ("pt", "I'm in my last year of grade 12.", "work"),
     ("pt", "Uh no, I was just wondering what this pain could be.", "concern_belief"),
+    ("pt", "My husband has been doing the chores because my back is so sore.",
+     "family_social"),
 ])
 def test_the_patients_psychosocial_life(speaker: str, text: str, category: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
