@@ -371,6 +371,9 @@ def test_open_or_closed_by_form(text: str, kind: str) -> None:
     ("pt", "My son actually got diagnosed with colorectal cancer a few years ago."),
     ("dr", "Please stay away from the rest of your family members until the results are out."),
     ("pt", "I don't think so, nothing I've tried has worked."),
+    ("dr", "And were there any concerns with the range of motion at that time?"),
+    ("dr", "You haven't been in hospital, so I wouldn't worry about atypical bugs just yet."),
+    ("dr", "No pain over the scaphoid, which is reassuring."),
 ])
 def test_not_the_patients_psychosocial_life(speaker: str, text: str) -> None:
     other = "pt" if speaker == "dr" else "dr"
