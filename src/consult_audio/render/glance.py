@@ -51,10 +51,10 @@ KNOWN_ERROR: tuple[KnownError, ...] = (
     KnownError("Open or closed question", "Cohen's kappa 0.877",
                "OSCE interviews held out from development; two human coders agreed with "
                "kappa 0.970"),
-    KnownError("Psychosocial talk (which utterances)", "F1 0.776",
+    KnownError("Psychosocial talk (which utterances)", "F1 0.792",
                "OSCE interviews held out from development; two human coders: F1 0.913"),
     KnownError("First psychosocial content",
-               "within 2 turns of the hand coding in 1 of 4 held-out interviews",
+               "within 2 turns of the hand coding in 2 of 4 held-out interviews",
                "two human coders agreed in 3 of 4; within 15 s in 10 of 10 PriMock57 "
                "consultations, the development data"),
     KnownError("Backchannels (\"mm-hm\")", "F1 0.919",
