@@ -329,6 +329,10 @@ def test_questions_without_a_question_mark(text: str, asked: bool) -> None:
     ("How long has it been going on?", "closed"),
     ("Would you say it's sharp, dull, achy, throbby?", "closed"),
     ("And what do you do?", "closed"),
+    ("What grade is he in?", "closed"),
+    ("So what started first?", "closed"),
+    ("If you were to describe this pain, would you say sharp, dull, achy, crampy?", "closed"),
+    ("How would you describe the pain?", "open"),
     # Open: requests for an account, however politely embedded, and descriptive wh-questions.
     ("Could you tell me a little bit about the pain?", "open"),
     ("Can you tell me a bit more about that?", "open"),
