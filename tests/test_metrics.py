@@ -445,6 +445,19 @@ def test_summary_by_the_manual(text: str, summary: bool) -> None:
     assert bool(found) is summary
 
 
+@pytest.mark.parametrize(("text", "offered"), [
+    ("We could try the cream, or instead we could start tablets.", True),
+    ("You can either take ibuprofen or paracetamol.", True),
+    ("Things you can do to help yourself are rest. I'd advise taking a day or two off.", False),
+    ("You can take it easy for a day or two.", False),
+])
+def test_options_are_alternatives_within_one_sentence(text: str, offered: bool) -> None:
+    c = consult(("pt", 0.0, 20.0, "It hurts when I bend."), ("dr", 20.5, 30.0, text),
+                ("pt", 30.5, 32.0, "Okay."))
+    found = [e for e in events(analyse(c), "options") if e.label != "risks_benefits"]
+    assert bool(found) is offered
+
+
 @pytest.mark.parametrize("text", [
     "Maybe if we work you in for a face-to-face appointment, it's not an emergency.",
     "I ate at a Chinese restaurant with friends on Saturday.",
