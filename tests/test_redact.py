@@ -65,6 +65,13 @@ def numbers(value: object) -> object:
     ("it's priya dot raman at outlook dot com", ("email", "priya dot raman at outlook dot com")),
     ("I live at 12 Mill Lane, LS6 2AB", ("address", "12 Mill Lane")),
     ("postcode is E fourteen five HQ", ("address", "E fourteen five HQ")),
+    ("Hi Faiha, I've been very concerned lately.", ("name", "Faiha")),
+    ("Alright Ann. Does it hurt here?", ("name", "Ann")),
+    ("OK, and what do you do for work Jenn?", ("name", "Jenn")),
+    ("Last time I talked to Charlotte she was fine.", ("name", "Charlotte")),
+    ("Um, the other boy works in Fort Mac and my oldest is out east.", ("address", "Fort Mac")),
+    ("He's so young. He's 2 1/2.", ("age", "2 1/2")),
+    ("I know that he's six months old.", ("age", "six")),
 ])
 def test_spoken_identifiers(text: str, expected: tuple[str, str]) -> None:
     assert covered(text, expected), spans(text)
@@ -75,6 +82,8 @@ def test_spoken_identifiers(text: str, expected: tuple[str, str]) -> None:
     "I'm fine, thank you. I'm not sure.",
     "About twenty minutes, and the pain is a seven out of ten.",
     "I'm OK. It's Tuesday, isn't it?",
+    "Have you been to Mexico? Do you take Tylenol?",
+    "She's in Grade 3 now. It's just, it leaves a bad taste.",
 ])
 def test_clinical_talk_kept(text: str) -> None:
     assert spans(text) == []
@@ -93,6 +102,10 @@ def test_reply_context() -> None:
     found = [reply[f.start:f.end] for f in find_in_reply(reply, asked)]
     assert found == ["six, twelve, uh, eighty"]
     assert ask_kinds("My date of birth is in May.") == frozenset()  # a statement asks nothing
+    home = ask_kinds("And where do you live, and who with?")
+    assert find_in_reply("I live in a house with my parents, in the city.", home) == []
+    reply = "Uh, I live just outside of London. I see my kids every two weeks, on Wednesdays."
+    assert [reply[f.start:f.end] for f in find_in_reply(reply, home)] == ["London"]
     address = "Yes, it's flat two, Rose Court, Leeds."
     found = find_in_reply(address, ask_kinds("And your address please?"))
     assert [(f.kind, address[f.start:f.end]) for f in found] == [

@@ -44,24 +44,27 @@ MIN_DRUG_LETTERS = 5
 # "Diarolyte"). Shorter words are never matched approximately: Madison is one edit from maldison.
 FUZZY_MIN_LETTERS = 8
 
-# What a protected span stops: CLINICAL any placeholder a guess would put there; NOT_NAME a
-# [NAME] or [ADDRESS]; REGION only an [ADDRESS] (a country or state is no identifier under Safe
-# Harbor, but Georgia may be a person).
+# What a protected span stops: CLINICAL any placeholder a guess would put there; NOT_NAME and
+# REGION a [NAME] or [ADDRESS] (a country, state or province is no identifier under Safe Harbor;
+# those that are also given names, such as Georgia, are not in the list).
 CLINICAL = "clinical"
 NOT_NAME = "not_name"
 REGION = "region"
 _CATEGORIES: Mapping[str, str] = {
     "medicines": CLINICAL, "devices_and_treatments": CLINICAL, "conditions": CLINICAL,
-    "symptoms": CLINICAL, "anatomy": CLINICAL, "care": CLINICAL, "kin": NOT_NAME,
+    "symptoms": CLINICAL, "anatomy": CLINICAL, "care": CLINICAL, "exposures": CLINICAL,
+    "kin": NOT_NAME,
     "fillers": NOT_NAME, "regions": REGION,
 }
 BLOCKS: Mapping[str, frozenset[str]] = {
     CLINICAL: frozenset({"name", "address", "date", "age", "age_over_89", "id", "phone"}),
     NOT_NAME: frozenset({"name", "address"}),
-    REGION: frozenset({"address"}),
+    REGION: frozenset({"name", "address"}),
 }
 _STRENGTH = {CLINICAL: 2, NOT_NAME: 1, REGION: 0}  # where one word is in two lists
 
+# hesitations however they are spelt: "Mmmm", "Mhmm", "Uhmm", "Hmmm", "Ahh", "Ohhh", "Errr"
+_FILLER_RE = re.compile(r"(?:m+h*m*|h+m+|u+h*m*|a+h+|o+h+|e+r+m*|u+m+h*)", re.IGNORECASE)
 _TOKEN_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9&]|['\u2019-](?=[A-Za-z0-9]))*")
 
 
@@ -164,17 +167,21 @@ class ClinicalLexicon:
                                            key in self.medicines))
                     i += n
                     break
+                if n == 1 and _FILLER_RE.fullmatch(words[0]):
+                    found.append(Protected(tokens[i][0], tokens[i][1], NOT_NAME))
+                    i += 1
+                    break
             else:
                 i += 1
         return found
 
     def _forms(self, words: tuple[str, ...]) -> Iterable[tuple[str, ...]]:
-        """``words``, then with a possessive or plural ending off the last word where that gives
-        a clinical phrase ("Ibuprofen's", "inhalers"; not "Wells" -> "well")."""
+        """``words``, then without a possessive ending ("Dad's"), then without a plural ending
+        where that gives a clinical phrase ("inhalers"; not "Wells" -> "well")."""
         yield words
         for last in _variants(words[-1]):
             key = (*words[:-1], last)
-            if self.phrases.get(key) == CLINICAL:
+            if words[-1].endswith(("'s", "s'")) or self.phrases.get(key) == CLINICAL:
                 yield key
 
     def medicine_like(self, word: str) -> bool:

@@ -58,6 +58,7 @@ from consult_audio.privacy.speech import (
     find_in_reply,
     has_substance,
     is_calendar_date,
+    is_common_word,
     merge,
     short_years,
     source_rank,
@@ -106,7 +107,7 @@ _URL_RE = re.compile(r"://|\bwww\.|\.(?:com|org|net|co|uk|io|gov|edu|nhs|info|bi
                      re.IGNORECASE)
 # Sources whose findings a clinical word overrules: models and propagation guess, and so do "I'm
 # X" and the capitalised words of an answer; the spoken patterns and answers to a question do not.
-_GUESSES = ("presidio-", "term:", "spoken-name-guess", "reply-name")
+_GUESSES = ("presidio-", "term:", "guess-", "spoken-name-guess", "spoken-place", "reply-name")
 # Labels that say a role, not who someone is: doctor, Patient 2, SPEAKER_01, Dr, GP, tier names.
 _GENERIC_LABEL_RE = re.compile(
     r"^(?:doctor|dr|clinician|physician|physio(?:therapist)?|gp|nurse|midwife|pharmacist|"
@@ -252,7 +253,8 @@ def redact_text(text: str, *, redactor: Redactor | None = None) -> str:
 
 
 def _name_tokens(span: str) -> list[str]:
-    return [t for t in _NAME_TOKEN_RE.findall(span) if t not in _NOT_NAME_TOKENS]
+    return [t for t in _NAME_TOKEN_RE.findall(span)
+            if t not in _NOT_NAME_TOKENS and not is_common_word(t)]
 
 
 _WORD_RE = re.compile(r"[A-Za-z][\w'\u2019-]*")

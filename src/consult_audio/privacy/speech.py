@@ -18,8 +18,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 __all__ = ["PLACEHOLDERS", "Finding", "ask_kinds", "date_has_year", "find_in_reply", "find_spoken",
-           "has_substance", "is_calendar_date", "merge", "number_value", "short_years",
-           "source_rank", "spoken_findings", "strip_span", "year_fragment", "years_in"]
+           "has_substance", "is_calendar_date", "is_common_word", "merge", "number_value",
+           "short_years", "source_rank", "spoken_findings", "strip_span", "year_fragment",
+           "years_in"]
 
 PLACEHOLDERS = {
     "name": "[NAME]",
@@ -158,6 +159,10 @@ _AGE_PATTERNS = [
     rf"{_AGE_HEDGE}(?P<n>{_AGE_NUMBER}){_AGE_END}",
     rf"\b(?:just\s+)?(?:turned|turning|turns)\s+{_AGE_HEDGE}(?P<n>{_AGE_NUMBER}){_AGE_END}",
     rf"\b(?P<n>{_CARD}|{_AGE_NUMBER})\s+years?\s+of\s+age\b",
+    # a child's age: "he's 2 1/2", "she's two", "six months old"
+    rf"\b(?:he'?s|she'?s|he\s+is|she\s+is)\s+{_AGE_HEDGE}(?P<n>{_CARD}(?:\s+(?:and\s+a\s+half|"
+    rf"1/2|½))?){_AGE_END}",
+    rf"\b(?P<n>{_CARD}|{_AGE_NUMBER})(?:\s+and\s+a\s+half)?[\s-]+(?:months?|weeks?)[\s-]+old\b",
 ]
 _AGE_RES = [re.compile(p, _FLAGS) for p in _AGE_PATTERNS]
 _AGE_NUMBER_RE = re.compile(_AGE_NUMBER, _FLAGS)
@@ -170,7 +175,8 @@ _NOT_NAMES = _words("""
 ok okay fine good great well sorry not so just still very really quite a an the fairly pretty yeah
 yes no here there back home afraid alright all right sure glad happy sick ill unwell worried fed
 english british scottish welsh irish doctor dr nurse mister mr mrs ms miss professor sir madam
-monday tuesday wednesday thursday friday saturday sunday christmas easter god gp nhs
+monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays
+fridays saturdays sundays weekend weekends christmas easter god gp nhs grade year class school
 """) | frozenset(_MONTHS) - {"april", "may", "june", "august"}
 # "Dr." is a title; "I'm Doctor. Nice to see you" ends a sentence.
 _TITLE = r"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?|Doctor|Miss|Mister|Nurse|Sister|Professor)"
@@ -183,10 +189,34 @@ _NAME_PATTERNS = [
     rf"\b(?i:this\s+is|i'?m|i\s+am|it's|it\s+is|that's)(?:\s*,?\s*(?i:{_FILL})\s*,?)*"
     rf"\s+(?P<n>{_NAME})",
 ]
+_NAME_PATTERNS += [
+    # someone spoken to or of: "I talked to Charlotte", "ask Jack", "told Mary"
+    rf"\b(?i:(?:talk(?:ed|ing|s)?|spoke|speak(?:ing|s)?|chat(?:ted|ting)?)\s+(?:to|with)|told|"
+    rf"tell|asked|texted|phoned|rang)\s+(?P<n>{_NAME})",
+]
 _NAME_RES = [re.compile(p) for p in _NAME_PATTERNS]
-# The last pattern guesses from a capital letter alone ("I'm Salbutamol"): a clinical word
-# overrules it (see consult_audio.privacy.redact); the first two are cues no medicine follows.
-_NAME_SOURCES = ("spoken-name", "spoken-name", "spoken-name-guess")
+# The third and fourth patterns guess from a capital letter alone ("I'm Salbutamol"): a clinical
+# word overrules them (see consult_audio.privacy.redact); the first two are cues no medicine
+# follows.
+_NAME_SOURCES = ("spoken-name", "spoken-name", "spoken-name-guess", "spoken-name-guess")
+# A name said to someone: after a greeting or thanks ("Hi Faiha,", "Alright Ann.", "Take care,
+# Ben"), or last in a question ("how old are you, Jen?", "do you smoke Jessica?"). Weaker than a
+# model's place ("Have you been in Leeds?"): see guess_rank.
+_VOCATIVE_RE = re.compile(
+    rf"\b(?i:hi|hello|hey|hiya|thanks|thank\s+you|bye|goodbye|cheers|morning|afternoon|evening|"
+    rf"alright|all\s+right|ok|okay|right|sorry|dear|take\s+care|welcome)\s*,?\s+"
+    rf"(?P<n>{_CAP}(?:\s+{_CAP})?)(?=\s*(?:[,.!?;]|$))")
+_QUESTION_END_RE = re.compile(rf"(?P<before>[\w']+),?\s+(?P<n>{_CAP})\s*\?")
+_NOT_BEFORE_NAME = _words("""in to at on of for from near into onto by with about like than as the a
+an some any your my his her their our its this that called named take taking took tried try use
+using used had have has got get see seen heard""")
+# A place where someone lives, works, studies or went: "I live just outside of London", "the
+# other boy works in Fort Mac", "we went down to Toronto".
+_PLACE_RE = re.compile(
+    rf"\b(?i:liv(?:e|es|ed|ing)|home\s+is|moved|grew\s+up|based|raised|work(?:s|ed|ing)?|"
+    rf"stud(?:y|ies|ied|ying)|stay(?:s|ed|ing)?|went|go(?:es|ing)?|travel(?:l?ed|l?ing)?|trip|"
+    rf"visit(?:s|ed|ing)?|born|(?:come|comes|am|i'm|originally)\s+from)\b[^.?!]{{0,40}}?"
+    rf"\b(?i:in|at|near|outside(?:\s+of)?|around|to|from)\s+(?P<n>{_CAP}(?:\s+{_CAP})?)")
 _FILL_RE = re.compile(_FILL, _FLAGS)
 _NAME_INTRO_RE = re.compile(r"\b(?:my\s+name\s+is|my\s+name's|name\s+is)\b", _FLAGS)
 
@@ -267,13 +297,19 @@ def _find_names(text: str) -> Iterator[Finding]:
         for m in regex.finditer(text):
             words = m.group("n").split()
             # drop trailing common words: "I'm Peter Just" -> "Peter"
-            while words and words[-1].lower() in _NOT_NAMES:
+            while words and is_common_word(words[-1]):
                 words.pop()
-            if not words or words[0].lower() in _NOT_NAMES:
+            if not words or is_common_word(words[0]):
                 continue
             start = m.start("n")
             end = start + len(" ".join(words))
             yield Finding(start, end, "name", source)
+    for m in _VOCATIVE_RE.finditer(text):
+        if not is_common_word(m.group("n").split()[0]):
+            yield Finding(m.start("n"), m.end("n"), "name", "guess-vocative")
+    for m in _QUESTION_END_RE.finditer(text):
+        if m.group("before").lower() not in _NOT_BEFORE_NAME and not is_common_word(m.group("n")):
+            yield Finding(m.start("n"), m.end("n"), "name", "guess-vocative")
     # "my name is john smith" with no capitals (some ASR output): the next one or two words
     for m in _NAME_INTRO_RE.finditer(text):
         rest = re.match(rf"(?:\s*,?\s*(?:{_FILL})\s*,?)*\s*([a-z]+(?:\s+[a-z]+)?)\b",
@@ -290,6 +326,13 @@ def _find_addresses(text: str) -> Iterator[Finding]:
     for regex in _ADDRESS_RES:
         for m in regex.finditer(text):
             yield Finding(m.start(), m.end(), "address", "spoken-address")
+    for m in _PLACE_RE.finditer(text):
+        words = m.group("n").split()
+        while words and is_common_word(words[-1]):
+            words.pop()
+        if words and not is_common_word(words[0]):
+            start = m.start("n")
+            yield Finding(start, start + len(" ".join(words)), "address", "spoken-place")
 
 
 def _find_emails(text: str) -> Iterator[Finding]:
@@ -469,9 +512,10 @@ def find_in_reply(text: str, asked: Iterable[str]) -> list[Finding]:
         start = lead.end() if lead else 0
         tail = _TAIL_RE.search(text, start)
         end = tail.start() if tail else len(text)
-        if end > start:
-            found.append(Finding(start, end, "email" if "email" in asked else "address",
-                                 "reply-whole"))
+        if "email" in asked and end > start:
+            found.append(Finding(start, end, "email", "reply-whole"))
+        elif end > start:
+            found += _address_part(text, start, end)
     if "name" in asked:
         for m in re.finditer(_CAP, text):
             if m.group(0).lower() in _NOT_NAMES | _COMMON_STARTS:
@@ -482,6 +526,38 @@ def find_in_reply(text: str, asked: Iterable[str]) -> list[Finding]:
             else:
                 found.append(Finding(m.start(), m.end(), "name", "reply-name"))
     return merge(found, text)
+
+
+_STREET_WORDS = frozenset(w.lower() for w in _STREET[3:-1].split("|"))
+_UNIT_WORDS = _words("flat apartment apt unit number no suite block house")
+_NUMBER_NEXT_RE = re.compile(rf"\s+(?:\d|{_alt(_VALUES)}\b)", _FLAGS)
+_TIME_UNIT_RE = re.compile(r"\s*(?:minutes?|hours?|days?|weeks?|months?|years?|times?)\b", _FLAGS)
+
+
+def _address_part(text: str, start: int, end: int) -> list[Finding]:
+    """The address in an answer to "where do you live?": from its first word that can be part of
+    one (a number, a name, a street word, a postcode) to its last, sentence by sentence. "I live
+    in a house with my parents" holds none; "Uh, sixty two Lewin Road Streatham SW sixteen six JT"
+    is all address."""
+    parts: list[re.Match[str]] = []
+    found = []
+    for m in _WORD_RE.finditer(text, start, end):
+        if parts and re.search(r"[.?!]\s", text[parts[-1].end():m.start()]):
+            found.append(Finding(parts[0].start(), parts[-1].end(), "address", "reply-whole"))
+            parts = []
+        word = m.group(0)
+        low = word.lower()
+        if low in _UNIT_WORDS and _NUMBER_NEXT_RE.match(text, m.end()):
+            parts.append(m)  # "flat two", "number one"
+        elif low.isdigit() or low in _VALUES:
+            if not _TIME_UNIT_RE.match(text, m.end()):
+                parts.append(m)
+        elif low in _STREET_WORDS or (word[0].isupper() and low not in _COMMON_STARTS
+                                      and low not in _NOT_NAMES and not _FILL_RE.fullmatch(low)):
+            parts.append(m)
+    if parts:
+        found.append(Finding(parts[0].start(), parts[-1].end(), "address", "reply-whole"))
+    return found
 
 
 # Words that start answers with a capital without being names.
@@ -497,8 +573,9 @@ because if as at in on for to with from by about like maybe actually basically r
 def source_rank(source: str) -> int:
     """How far a recogniser is trusted where findings of different kinds overlap: 3 the words
     themselves (``spoken-*``), 2 the conversation (``reply-*``, an age or date said again), 1
-    Presidio's models (``presidio-*``); a string found elsewhere in the consultation
-    (``term:<source>``) keeps the rank of the recogniser that found it."""
+    Presidio's models (``presidio-*``), 0 a capital letter where a name is often said
+    (``guess-*``); a string found elsewhere in the consultation (``term:<source>``) keeps the
+    rank of the recogniser that found it."""
     source = source.removeprefix("term:")
     if source.startswith("spoken-"):
         return 3
@@ -510,6 +587,12 @@ def source_rank(source: str) -> int:
 _WORD_RE = re.compile(r"[\w'-]+")
 _NUMBER_OR_MONTH_RE = re.compile(rf"\d|\b(?:{_alt([*_VALUES, *_MONTHS, *_MONTH_ABBR])}|"
                                  rf"{_ORD}|hundred|thousand)\b", _FLAGS)
+
+
+def is_common_word(word: str) -> bool:
+    """``word`` is said by everyone, capitalised or not ("It's", "The", "Sorry", "Monday")."""
+    low = word.lower()
+    return low in _COMMON_STARTS or low in _NOT_NAMES or bool(_FILL_RE.fullmatch(low))
 
 
 def has_substance(kind: str, piece: str) -> bool:
