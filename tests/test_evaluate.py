@@ -331,3 +331,13 @@ def test_cli_exits_2_without_data_folders(tmp_path):
     result = CliRunner().invoke(ev.main, [str(tmp_path)])
     assert result.exit_code == 2
     assert "primock57/transcripts" in result.output
+
+
+def test_development_set_and_held_out_ids():
+    results = [SimpleNamespace(id=i) for i in ("MSK0005", "CAR0001", "GAS0002")]
+    assert ev._development_ids("osce", results, None) == {"MSK0005", "MSK0006", "MSK0007",
+                                                          "MSK0008"}
+    assert ev._development_ids("primock57", results, None) == {"MSK0005", "CAR0001", "GAS0002"}
+    # --develop-on: the whole named corpus is development data, every other corpus held out
+    assert ev._development_ids("osce", results, "primock57") == set()
+    assert ev._development_ids("osce", results, "osce") == {"MSK0005", "CAR0001", "GAS0002"}
