@@ -429,6 +429,14 @@ def test_work_named_as_a_trigger_is_an_exposure() -> None:
     assert [e.label for e in events(analyse(impact), "psychosocial")] == ["work"]
 
 
+def test_a_request_to_repeat_is_not_an_answer() -> None:
+    c = consult(("dr", 0.0, 4.0, "How is this affecting your work?"),
+                ("pt", 4.5, 5.0, "Sorry?"),
+                ("dr", 5.5, 9.0, "Is it affecting your work?"),
+                ("pt", 9.5, 10.5, "Yes, a lot."))
+    assert [e.utterance for e in events(analyse(c), "psychosocial")] == [0, 2, 3]
+
+
 def test_an_explanation_is_not_a_psychosocial_question() -> None:
     # "at work" in the plan, then "does that make sense?": the patient's "yes" is not a short
     # answer to a psychosocial question.

@@ -35,6 +35,9 @@ NEGATABLE = ("emotion", "concern_belief")
 _ABOUT_SOMEONE_ELSE = re.compile(
     r"\b(you|your|yours|yourself|you're|you've|you'd|you'll|he|she|his|her|him|he's|she's|they|"
     r"their|them|they're)\b")
+# A request to repeat ("Sorry?", "Again?") answers nothing.
+_REPAIR = re.compile(r"^\W*(sorry|pardon|again|what|come again|say (that )?again|excuse me)"
+                     r"( again)?\W*$")
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|we|we're|we've|we'd|we'll|my|our|me|us)\b")
 
 
@@ -114,7 +117,8 @@ def find_psychosocial(c: Consultation, rules: Rules) -> list[Event]:
         if coded is None and role == Role.CLINICIAN:
             coded = _clinician_exploring(u.text, rules)
         short = 0 < len(content_words(u.text, rules)) <= max_answer
-        answering = role == Role.PATIENT and short and not is_backchannel_text(u.text, rules)
+        answering = (role == Role.PATIENT and short and not is_backchannel_text(u.text, rules)
+                     and not _REPAIR.match(normalise(u.text)))
         if coded and not (answering and coded[0] == excluded):
             category, m = coded
             events.append(utterance_event(c, i, "psychosocial", m, label=category))
