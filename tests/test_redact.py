@@ -72,6 +72,7 @@ def numbers(value: object) -> object:
     ("Um, the other boy works in Fort Mac and my oldest is out east.", ("address", "Fort Mac")),
     ("He's so young. He's 2 1/2.", ("age", "2 1/2")),
     ("I know that he's six months old.", ("age", "six")),
+    ("OK. Um, and Kim, have to ask um, all patients this.", ("name", "Kim")),
 ])
 def test_spoken_identifiers(text: str, expected: tuple[str, str]) -> None:
     assert covered(text, expected), spans(text)
@@ -84,6 +85,7 @@ def test_spoken_identifiers(text: str, expected: tuple[str, str]) -> None:
     "I'm OK. It's Tuesday, isn't it?",
     "Have you been to Mexico? Do you take Tylenol?",
     "She's in Grade 3 now. It's just, it leaves a bad taste.",
+    "OK. Any, any headaches? Nothing, nothing yet. And Wine, mostly.",
 ])
 def test_clinical_talk_kept(text: str) -> None:
     assert spans(text) == []

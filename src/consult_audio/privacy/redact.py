@@ -412,7 +412,8 @@ def find_in_consultation(c: Consultation, redactor: Redactor) -> tuple[list[list
     for u, findings in zip(utts, first, strict=True):
         for f in findings:
             said = u.text[f.start:f.end]
-            terms.add(said, f.kind, f.source)
+            if not f.source.startswith("guess-"):  # a capital alone is no name to spread
+                terms.add(said, f.kind, f.source)
             if f.kind in ("age", "age_over_89"):
                 # "seven, twenty seven": each number is echoed on its own ("Twenty seven, OK")
                 echoes += [(u.start, part, "age") for part in re.split(r"\s*,\s*", said)]

@@ -206,6 +206,18 @@ _VOCATIVE_RE = re.compile(
     rf"\b(?i:hi|hello|hey|hiya|thanks|thank\s+you|bye|goodbye|cheers|morning|afternoon|evening|"
     rf"alright|all\s+right|ok|okay|right|sorry|dear|take\s+care|welcome)\s*,?\s+"
     rf"(?P<n>{_CAP}(?:\s+{_CAP})?)(?=\s*(?:[,.!?;]|$))")
+# ... or after "and", "so", "um"... before a comma: "and Kim, have to ask", "um, Adriana, do you"
+_CLAUSE_START_RE = re.compile(
+    rf"\b(?i:and|so|but|um|uh|er|erm|now|right|ok|okay|well|then)\s*,?\s+(?P<n>{_CAP}),\s+"
+    rf"(?P<next>[\w']+)")
+_SENTENCE_ADVERBS = _words("""however otherwise anyway anyways also basically obviously
+unfortunately fortunately luckily hopefully generally normally usually typically honestly
+seriously actually apparently clearly certainly definitely absolutely exactly perfect great lovely
+brilliant excellent fantastic fine sure first firstly secondly thirdly finally lastly next overall
+sometimes occasionally initially originally recently currently yesterday today tonight tomorrow
+afterwards meanwhile plus wait look listen see again anyhow personally unless otherwise sadly
+thankfully interestingly ideally realistically essentially literally especially mainly mostly
+probably possibly maybe perhaps surely cool nice awesome wonderful true fair correct""")
 _QUESTION_END_RE = re.compile(rf"(?P<before>[\w']+),?\s+(?P<n>{_CAP})\s*\?")
 _NOT_BEFORE_NAME = _words("""in to at on of for from near into onto by with about like than as the a
 an some any your my his her their our its this that called named take taking took tried try use
@@ -306,6 +318,11 @@ def _find_names(text: str) -> Iterator[Finding]:
             yield Finding(start, end, "name", source)
     for m in _VOCATIVE_RE.finditer(text):
         if not is_common_word(m.group("n").split()[0]):
+            yield Finding(m.start("n"), m.end("n"), "name", "guess-vocative")
+    for m in _CLAUSE_START_RE.finditer(text):
+        word = m.group("n").lower()
+        if (not is_common_word(word) and word not in _SENTENCE_ADVERBS and word not in _VALUES
+                and m.group("next").lower() != word):  # "Nothing, nothing": no name
             yield Finding(m.start("n"), m.end("n"), "name", "guess-vocative")
     for m in _QUESTION_END_RE.finditer(text):
         if m.group("before").lower() not in _NOT_BEFORE_NAME and not is_common_word(m.group("n")):
