@@ -1,4 +1,4 @@
-"""Safe writing of output files: all or nothing, never a half-written file.
+"""Output files: how they are named, and safe writing, all or nothing, never a half-written file.
 
 Every file is first written in full to a temporary file in its own directory (owner-only
 permissions, ``0o600``: the outputs quote what patients said), flushed to disk, and only then moved
@@ -9,14 +9,72 @@ final name sees the old file or the new one, never a mix; a failure leaves the o
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["text_from_writer", "write_all", "write_atomic"]
+from consult_audio.errors import ConsultAudioError
+
+__all__ = ["OUTPUT_SUFFIXES", "OutputError", "UnsafeIdError", "is_safe_id", "os_error_message",
+           "require_safe_id", "text_from_writer", "write_all", "write_atomic", "write_outputs"]
+
+log = logging.getLogger(__name__)
 
 FILE_MODE = 0o600  # owner read/write only
+# output format -> file name suffix after the consultation id
+OUTPUT_SUFFIXES = {"json": ".analysis.json", "md": ".report.md", "csv": ".metrics.csv",
+                   "html": ".report.html"}
+# letters, digits, "." "_" "-"; not starting with "." (no hidden files, no "." or "..")
+_SAFE_ID_RE = re.compile(r"(?!\.)[\w.-]+")
+
+
+class OutputError(ConsultAudioError):
+    """The outputs could not be written (the message names the folder and why)."""
+
+
+class UnsafeIdError(ConsultAudioError):
+    """A consultation id that cannot name output files."""
+
+
+def is_safe_id(value: str) -> bool:
+    """True when ``value`` can name output files: letters, digits, ``._-``, no leading ``.``."""
+    return bool(_SAFE_ID_RE.fullmatch(value))
+
+
+def require_safe_id(consultation_id: str, *, hint: str) -> None:
+    """Raise :class:`UnsafeIdError` (ending in ``hint``, what to do) for an unsafe id."""
+    if not is_safe_id(consultation_id):
+        raise UnsafeIdError(f"consultation id {consultation_id!r} is not a safe file name "
+                            f"(letters, digits, '.', '_' and '-', not starting with '.'); {hint}")
+
+
+def os_error_message(err: OSError) -> str:
+    """``FILE: what went wrong`` (the file when the error names one)."""
+    where = f"{err.filename}: " if err.filename else ""
+    return f"{where}{err.strerror or err}"
+
+
+def write_outputs(files: Mapping[Path, str], output_dir: Path) -> list[Path]:
+    """Write ``files`` (all in ``output_dir``, created if missing) all or nothing; the folders
+    made for them are removed again when writing fails. Raises :class:`OutputError`."""
+    missing = [d for d in (output_dir, *output_dir.parents) if not d.exists()]
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_all(files)
+    except BaseException as err:
+        for directory in missing:  # the folders this run made, deepest first
+            with contextlib.suppress(OSError):  # not empty, or gone: leave it
+                directory.rmdir()
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write the outputs in {output_dir}: "
+                              f"{os_error_message(err)}") from err
+        raise
+    for path in files:
+        log.info("wrote %s", path)
+    return list(files)
 
 
 def write_atomic(path: Path | str, text: str) -> None:

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from consult_audio.errors import ConsultAudioError
+from consult_audio.inputs import NotNameRole, parse_role_assignment
 from consult_audio.model import Role
 from consult_audio.readers import TRANSCRIPT_SUFFIXES, default_id
-from consult_audio.roles import parse_role
 
 __all__ = [
     "BatchItem",
@@ -227,11 +227,13 @@ def parse_roles(cell: str) -> dict[str, Role]:
     for part in cell.split(";"):
         if not part.strip():
             continue
-        name, sep, role = part.rpartition("=")
-        if not sep or not name.strip():
+        try:
+            name, role = parse_role_assignment(part)
+        except NotNameRole as err:
             raise ValueError(
-                f"roles {part!r} is not NAME=ROLE (e.g. 'Dr Lee=clinician;Sam=patient')")
-        roles[name.strip()] = parse_role(role)
+                f"roles {part!r} is not NAME=ROLE (e.g. 'Dr Lee=clinician;Sam=patient')"
+            ) from err
+        roles[name] = role
     return roles
 
 

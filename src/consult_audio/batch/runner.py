@@ -32,13 +32,13 @@ from consult_audio.batch.worker import (
     process_in_pool,
 )
 from consult_audio.errors import ConsultAudioError, InputError
+from consult_audio.inputs import file_sha256, unreadable
 from consult_audio.model import Role, to_plain
 
 __all__ = ["BatchOptions", "BatchSummary", "Counts", "Problem", "run_batch"]
 
 log = logging.getLogger(__name__)
 
-HASH_CHUNK = 1 << 20  # bytes read at a time when hashing an input
 IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: keeps workers busy, bounds memory
 
 
@@ -265,16 +265,12 @@ class _Hasher:
     def sha256(self, path: Path) -> str:
         try:
             st = path.stat()
-            hit = self.cached.get(str(path))
-            if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-                return hit[2]
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                while chunk := f.read(HASH_CHUNK):
-                    digest.update(chunk)
         except OSError as err:
-            raise InputError(path, f"cannot read the file: {err.strerror or err}") from err
-        sha = digest.hexdigest()
+            raise unreadable(path, err) from err
+        hit = self.cached.get(str(path))
+        if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            return hit[2]
+        sha = file_sha256(path)
         self.new_rows.append((str(path), st.st_size, st.st_mtime_ns, sha))
         return sha
 

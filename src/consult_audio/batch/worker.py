@@ -8,8 +8,6 @@ and kept. Torch and the models are imported only then, never when this module is
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import json
 import logging
 import time
@@ -19,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from consult_audio.batch.database import StoredResult
-from consult_audio.errors import ConsultAudioError, InputError
-from consult_audio.model import AnalysisResult, Consultation
+from consult_audio.errors import ConsultAudioError
+from consult_audio.model import AnalysisResult, Consultation, Role
 from consult_audio.roles import parse_role
 
 __all__ = ["Outcome", "Task", "Worker", "WorkerSettings", "stored_result"]
@@ -92,68 +90,44 @@ class Worker:
         return Outcome(task.id, stored, None, time.perf_counter() - started)
 
     def analyse(self, task: Task) -> AnalysisResult:
-        from consult_audio.analysis import analyse
+        from consult_audio.inputs import InputFile
+        from consult_audio.run import AUDIO, AnalysisRequest, run_consultation
 
-        roles = {name: parse_role(role) for name, role in task.roles.items()}
-        provenance: dict[str, Any] = {}
-        if task.kind == "audio":
-            pipeline = self.pipeline()
-            consultation = pipeline.consultation(Path(task.paths[0]), consultation_id=task.id,
-                                                 roles=roles, language=task.language or None)
-            provenance.update(pipeline.provenance())
-        else:
-            from consult_audio.readers import load_consultation
+        request = AnalysisRequest(
+            paths=tuple(Path(p) for p in task.paths), kind=task.kind, consultation_id=task.id,
+            roles={name: parse_role(role) for name, role in task.roles.items()},
+            required=task.row_roles, language=task.language or None,
+            inputs=tuple(InputFile(i["name"], i["sha256"]) for i in task.inputs),
+            settings=task.settings, metadata=task.metadata, batch_key=task.key,
+            redact=self.settings.redact)
+        recording = self.read_recording if task.kind == AUDIO else None
+        return run_consultation(request, rules=self.rules, recording=recording)
 
-            consultation = load_consultation([Path(p) for p in task.paths],
-                                             consultation_id=task.id, roles=roles)
-        _require_known_speakers(task, consultation)
-        if task.language and not consultation.language:
-            consultation = dataclasses.replace(consultation, language=task.language)
-        provenance.update({"inputs": [dict(i) for i in task.inputs],
-                           "settings": dict(task.settings),
-                           "metadata": dict(task.metadata),
-                           "batch": {"key": task.key}})
-        result = analyse(consultation, rules=self.rules, provenance=provenance)
-        if self.settings.redact:
-            # Metrics were computed above, on the words as said; only the stored text changes.
-            redact_result = _optional("consult_audio.privacy.redact", "redact_result", "redact")
-            result = redact_result(result)
-        return result
+    def read_recording(self, path: Path, *, consultation_id: str | None,
+                       roles: Mapping[str, Role],
+                       language: str | None) -> tuple[Consultation, Mapping[str, Any]]:
+        """A :class:`~consult_audio.run.RecordingReader` over this worker's audio pipeline."""
+        from consult_audio.run import pipeline_reader
+
+        return pipeline_reader(self.pipeline())(path, consultation_id=consultation_id,
+                                                roles=roles, language=language)
 
     def pipeline(self) -> Any:
         """The audio pipeline, built (and its models loaded) on first use."""
+        from consult_audio.run import optional
+
         if self._pipeline is None:
-            pipeline_class = _optional("consult_audio.audio.pipeline", "AudioPipeline", "audio")
+            pipeline_class = optional("consult_audio.audio.pipeline", "AudioPipeline", "audio")
             options = self.settings.audio_options
             if options is None:
-                options = _optional("consult_audio.audio.pipeline", "AudioOptions", "audio")()
+                options = optional("consult_audio.audio.pipeline", "AudioOptions", "audio")()
             self._pipeline = pipeline_class(options, progress=None)
         return self._pipeline
 
 
-def _optional(module: str, name: str, extra: str) -> Any:
-    """``module.name`` from an optional part of consult-audio, imported when first needed (the
-    audio pipeline imports torch); a clear error when that part is not installed."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as err:
-        raise ConsultAudioError(f"{module}.{name} is not available ({err}); install it with "
-                                f"pip install 'consult-audio[{extra}]'") from err
-
-
-def _require_known_speakers(task: Task, consultation: Consultation) -> None:
-    # A misspelt role name would otherwise be ignored and the roles inferred instead.
-    labels = {s.label.lower() for s in consultation.speakers}
-    unknown = [name for name in task.row_roles if name.lower() not in labels]
-    if unknown:
-        speakers = ", ".join(repr(s.label) for s in consultation.speakers)
-        raise InputError(task.paths[0], f"roles name {', '.join(map(repr, unknown))}, but the "
-                                        f"speakers are {speakers}")
-
-
 def stored_result(result: AnalysisResult) -> StoredResult:
     """The database rows of one analysis (see :class:`StoredResult`)."""
-    from consult_audio.render.csv import headline_row
+    from consult_audio.catalogue import headline_values
 
     data = result.to_dict()
     utterances = [(i, u["start_s"], u["end_s"], u["speaker"], u["role"], u["text"])
@@ -169,7 +143,7 @@ def stored_result(result: AnalysisResult) -> StoredResult:
         analysis=json.dumps(data, ensure_ascii=False),
         utterances=utterances,
         events=events,
-        metrics=list(headline_row(result).items()),
+        metrics=list(headline_values(result).items()),
     )
 
 

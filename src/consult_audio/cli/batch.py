@@ -26,10 +26,11 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from consult_audio.cli import CliError, Ui, is_safe_id, main, role_option, rules_option
+from consult_audio.cli.common import CliError, Ui, role_option, rules_option
 from consult_audio.cli.speech import audio_options_from, speech_options
+from consult_audio.cli.verbosity import Command
 from consult_audio.model import Role
-from consult_audio.output import write_atomic
+from consult_audio.output import is_safe_id, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ Examples:
 # --- batch ---------------------------------------------------------------------------------------
 
 
-@main.command("batch", epilog=BATCH_EXAMPLES,
+@click.command("batch", cls=Command, epilog=BATCH_EXAMPLES,
               short_help="Analyse many consultations into a resumable run folder.")
 @click.argument("source", metavar="INPUT", type=click.Path(exists=True, path_type=Path))
 @click.option("--output-dir", "-o", "run_dir", required=True, metavar="RUN_DIR",
@@ -212,7 +213,7 @@ def _parse_per_consultation(ctx: click.Context, param: click.Parameter,
     return tuple(dict.fromkeys(formats))
 
 
-@main.command("export", epilog=EXPORT_EXAMPLES)
+@click.command("export", cls=Command, epilog=EXPORT_EXAMPLES)
 @click.argument("run_dir", metavar="RUN_DIR",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "table_format", type=click.Choice(["csv", "parquet"]), default="csv",
@@ -250,7 +251,7 @@ def export_command(ui: Ui, run_dir: Path, table_format: str, formats: tuple[str,
 # --- agreement -----------------------------------------------------------------------------------
 
 
-@main.command("agreement")
+@click.command("agreement", cls=Command)
 @click.argument("run_dir", metavar="RUN_DIR",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("codes", metavar="HUMAN_CODES.csv", type=click.Path(dir_okay=False, path_type=Path))
@@ -297,7 +298,7 @@ def _num(value: float | None) -> str:
 # --- forget --------------------------------------------------------------------------------------
 
 
-@main.command("forget")
+@click.command("forget", cls=Command)
 @click.argument("run_dir", metavar="RUN_DIR",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("consultation_id", metavar="ID")
