@@ -30,6 +30,32 @@ DIALOGUE: list[tuple[str, str, float]] = [
     ("patient", "I would like to understand what is wrong and get back to work.", 0.5),
 ]
 
+# A consultation with a third person in the room (the patient's husband): a deep, slow voice
+# (espeak's Scottish voice played at 0.8 of its speed), as far from the other two as two
+# people in a room are; espeak's own voices are too alike to tell apart as three.
+RELATIVE_VOICE = "en-gb-scotland+m7"
+RELATIVE_STRETCH = 0.8  # playback speed of the relative's voice (lower: deeper and slower)
+THREE_VOICES = {**VOICES, "relative": RELATIVE_VOICE}
+THREE_DIALOGUE: list[tuple[str, str, float]] = [
+    ("clinician", "Good morning. Come in, both of you, and have a seat. What brings you in "
+                  "today?", 0.5),
+    ("patient", "Hello doctor. I have had a pain in my lower back for about three weeks now. "
+                "It started after I moved some furniture at home.", 0.6),
+    ("relative", "I am her husband. She has been in a lot of pain, and she has not been "
+                 "sleeping at night at all.", 0.6),
+    ("clinician", "I am sorry to hear that. Can you tell me more about the pain?", 0.6),
+    ("patient", "It is a dull ache most of the day, and it gets worse when I sit at work. "
+                "I am worried because I cannot sleep well.", 0.6),
+    ("relative", "She tried paracetamol for a week, but it did not help her very much, and "
+                 "then she stopped.", 0.6),
+    ("clinician", "That sounds difficult. Does the pain go down your legs?", 0.6),
+    ("patient", "No, it stays in my back.", 0.5),
+    ("relative", "Could it be something serious, doctor? We are both quite worried about it.",
+     0.6),
+    ("clinician", "What are you hoping we can do today?", 0.6),
+    ("patient", "I would like to understand what is wrong and get back to work.", 0.5),
+]
+
 needs_espeak = pytest.mark.skipif(
     shutil.which("espeak-ng") is None,
     reason="espeak-ng is not installed (scripts/setup.sh installs it)")
@@ -43,14 +69,16 @@ class Spoken:
     end: float
 
 
-def speak(text: str, voice: str) -> npt.NDArray[np.float32]:
-    """``text`` spoken by espeak-ng, float32 at 16 kHz."""
+def speak(text: str, voice: str, *, speed: float = 1.0) -> npt.NDArray[np.float32]:
+    """``text`` spoken by espeak-ng, float32 at 16 kHz, played at ``speed`` (below 1: lower
+    and slower, as a different larynx and vocal tract would say it)."""
     raw = subprocess.run(["espeak-ng", "-v", voice, "-s", "165", "--stdout", text],
                          check=True, capture_output=True).stdout
     with wave.open(_BytesWave(raw), "rb") as w:
         frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
         rate = w.getframerate()
     samples = frames.astype(np.float32) / 32768.0
+    rate = int(rate * speed)
     n = int(len(samples) * RATE / rate)
     return np.interp(np.arange(n) * rate / RATE, np.arange(len(samples)),
                      samples).astype(np.float32)
@@ -63,19 +91,23 @@ def _BytesWave(data: bytes) -> object:  # noqa: N802 - a file-like for wave.open
 
 
 def render(dialogue: list[tuple[str, str, float]] = DIALOGUE, *, lead_in: float = 1.0,
+           voices: dict[str, str] | None = None, speeds: dict[str, float] | None = None,
            ) -> tuple[dict[str, npt.NDArray[np.float32]], list[Spoken]]:
-    """Each role's track (same length, silence where the other speaks) and the script timing."""
+    """Each role's track (same length, silence where the others speak) and the script timing;
+    ``voices`` maps a role to its espeak voice (default :data:`VOICES`), ``speeds`` to its
+    playback speed (default 1)."""
+    voices = voices or VOICES
     pieces: list[tuple[str, int, npt.NDArray[np.float32]]] = []
     script: list[Spoken] = []
     cursor = int(lead_in * RATE)
     for role, text, pause in dialogue:
         cursor += int(pause * RATE)
-        speech = speak(text, VOICES[role])
+        speech = speak(text, voices[role], speed=(speeds or {}).get(role, 1.0))
         pieces.append((role, cursor, speech))
         script.append(Spoken(role, text, cursor / RATE, (cursor + len(speech)) / RATE))
         cursor += len(speech)
     total = cursor + RATE
-    tracks = {role: np.zeros(total, dtype=np.float32) for role in VOICES}
+    tracks = {role: np.zeros(total, dtype=np.float32) for role in voices}
     for role, at, speech in pieces:
         tracks[role][at:at + len(speech)] += speech
     return tracks, script

@@ -73,10 +73,20 @@ def assign_roles(
 def _infer(
     utterances: Sequence[Utterance], labels: Sequence[str], *, taken: set[Role]
 ) -> dict[str, Speaker]:
-    """Score each unassigned speaker's clinician-likeness and hand out the free roles."""
+    """Score each unassigned speaker's clinician-likeness and hand out the free roles.
+
+    The most clinician-like speaker is the clinician. With more speakers than free roles (a
+    relative, an interpreter, a supervisor), the patient is the one of the rest who says the
+    most words (the consultation is about them), and the others get the role ``other``.
+    """
     scores = {label: _clinician_score(utterances, label) for label in labels}
     order = sorted(labels, key=lambda label: scores[label][0], reverse=True)
     free = [r for r in (Role.CLINICIAN, Role.PATIENT) if r not in taken]
+    if len(order) > len(free) and Role.PATIENT in free:
+        words = {label: sum(len(tokens(u.text)) for u in utterances if u.speaker == label)
+                 for label in labels}
+        first = 1 if free[0] == Role.CLINICIAN else 0
+        order[first:] = sorted(order[first:], key=lambda label: words[label], reverse=True)
     out = {}
     for rank, label in enumerate(order):
         role = free[rank] if rank < len(free) else Role.OTHER
@@ -84,6 +94,9 @@ def _infer(
         others = [scores[o][0] for o in order if o != label]
         margin = abs(score - max(others)) if others else 0.0
         confidence = round(min(0.95, 0.5 + margin / 2), 2) if role != Role.OTHER else 0.5
+        if role != Role.CLINICIAN and len(order) > len(free):
+            why += "; of the speakers left, " + ("says the most words" if role == Role.PATIENT
+                                                 else "says fewer words than the patient")
         out[label] = Speaker(label, role, "inferred", confidence, why)
     return out
 

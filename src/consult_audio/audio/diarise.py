@@ -16,6 +16,7 @@ recognised word to a speaker).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import FRAME, SAMPLE_RATE, Audio, frame_levels
+from consult_audio.audio.voices import VoiceEstimate, estimate_voices, voice_labels
 from consult_audio.errors import ConsultAudioError, InputError
 
 if TYPE_CHECKING:
@@ -79,13 +81,15 @@ class Diarisation:
 
     ``turns`` may overlap; ``exclusive`` has at most one speaker at any time. ``channel_of``
     maps a speaker to the channel that carries only them (dual-channel recordings), so that each
-    channel can be transcribed on its own.
+    channel can be transcribed on its own. ``voices`` is the estimate of how many voices the
+    recording holds (``None`` when the diariser makes none).
     """
 
     turns: tuple[Turn, ...]
     exclusive: tuple[Turn, ...]
     method: str
     channel_of: dict[str, int] = field(default_factory=dict)
+    voices: VoiceEstimate | None = None
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -212,10 +216,39 @@ class EmbeddedDiariser:
         if progress:
             progress(0.15)  # voice activity: about a sixth of the time
         embeddings, windows = self._embed(mono, regions, audio.sample_rate, progress)
-        labels = cluster(embeddings, min_speakers=min_speakers, max_speakers=max_speakers)
+        main = merge_same_voice(embeddings, cluster(embeddings, min_speakers=min(2, max_speakers),
+                                                    max_speakers=min(2, max_speakers)))
+        estimate = estimate_voices(embeddings, windows, regions, main_labels=main, separated=2)
+        wanted = min(max(estimate.count, min_speakers), max_speakers)
+        if wanted <= 2:
+            labels = main if min_speakers == max_speakers == 2 else cluster(
+                embeddings, min_speakers=wanted, max_speakers=wanted)
+        else:
+            labels = voice_labels(embeddings, windows, regions, main_labels=main, count=wanted)
         labels = merge_same_voice(embeddings, labels)
         turns = _turns_from_votes(regions, windows, labels)
-        return Diarisation(tuple(turns), tuple(turns), self.name)
+        separated = len({t.speaker for t in turns})
+        return Diarisation(tuple(turns), tuple(turns), self.name,
+                           voices=dataclasses.replace(estimate, separated=separated))
+
+    def embed(self, audio: Audio) -> tuple[npt.NDArray[np.float32], list[tuple[int, int]],
+                                           list[tuple[float, float]]]:
+        """The speaker embeddings (n, 256) of the mono mix's windows, the windows' frame ranges
+        (:data:`FRAMES_PER_S`) and the speech regions (s) they come from."""
+        mono = audio.mono()
+        regions = speech_regions(mono, sample_rate=audio.sample_rate)
+        if not regions:
+            return np.empty((0, 256), dtype=np.float32), [], []
+        embeddings, windows = self._embed(mono, regions, audio.sample_rate)
+        return embeddings, windows, regions
+
+    def count_voices(self, audio: Audio) -> VoiceEstimate:
+        """The voice estimate of a recording that another diariser separates (its mono mix)."""
+        embeddings, windows, regions = self.embed(audio)
+        if not len(embeddings):
+            return VoiceEstimate(0, 0.2, False, 0, method="too little speech")
+        main = merge_same_voice(embeddings, cluster(embeddings, min_speakers=2, max_speakers=2))
+        return estimate_voices(embeddings, windows, regions, main_labels=main, separated=0)
 
     def _embed(
         self, mono: npt.NDArray[np.float32], regions: Sequence[tuple[float, float]],

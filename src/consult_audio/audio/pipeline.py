@@ -8,6 +8,7 @@ use, and serve every file the pipeline processes.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import logging
 import re
@@ -134,13 +135,17 @@ class AudioPipeline:
                 audio, min_speakers=self.options.min_speakers,
                 max_speakers=self.options.max_speakers, progress=advance)
         _require_speakers(audio, diarisation, self.options.min_speakers)
+        voices = diarisation.voices
+        if voices is None:  # pyannote and channels: counted from the embedded diariser's view
+            with self._stage("voices", None, timings):
+                voices = self._voice_counter().count_voices(audio)
+            voices = dataclasses.replace(voices, separated=len(diarisation.speakers))
         detector = self._detector() if method == "embedded" else None
         if detector is not None:
             with self._stage("overlaps", None, timings):
                 regions = detector.regions(audio)
-            diarisation = Diarisation(tuple(overlap_turns(diarisation.exclusive, regions)),
-                                      diarisation.exclusive, diarisation.method,
-                                      diarisation.channel_of)
+            diarisation = dataclasses.replace(
+                diarisation, turns=tuple(overlap_turns(diarisation.exclusive, regions)))
         speech_s = sum(b - a for a, b in _regions(diarisation.turns))
         if diarisation.channel_of:  # each channel is decoded on its own
             speech_s = sum(t.duration for t in diarisation.turns)
@@ -158,9 +163,18 @@ class AudioPipeline:
                       "sample_rate": audio.sample_rate, "diariser": diarisation.method,
                       "speakers": list(diarisation.speakers)},
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "voices": voices.to_dict(),
             "diarisation": {"turns": [asdict(t) for t in diarisation.turns]},
         }
         return consultation
+
+    def _voice_counter(self) -> Any:
+        """The embedded diariser, which counts voices for the diarisers that do not."""
+        counter = self._diarisers.get("embedded")
+        if counter is None or not hasattr(counter, "count_voices"):
+            counter = _make_diariser("embedded", self.options)
+            self._diarisers.setdefault("embedded", counter)
+        return counter
 
     def _detector(self) -> Any:
         """The overlapped-speech detector, or None when it is off or (auto) not installed."""

@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STAGE_LABELS = {"decode": "Decoding", "diarise": "Diarising", "overlaps": "Overlaps",
-                "transcribe": "Transcribing"}
+STAGE_LABELS = {"decode": "Decoding", "diarise": "Diarising", "voices": "Counting voices",
+                "overlaps": "Overlaps", "transcribe": "Transcribing"}
 
 
 def speech_options(f: F) -> F:

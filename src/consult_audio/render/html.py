@@ -40,6 +40,7 @@ from consult_audio.render.glance import (
     reference_value,
     short_citation,
 )
+from consult_audio.render.voices import voices_notice
 
 __all__ = ["AUDIO_TYPES", "ReportAudio", "audio_from_file", "render_html"]
 
@@ -394,6 +395,7 @@ def report_context(result: AnalysisResult, *, audio: ReportAudio | None = None) 
         "known_error": KNOWN_ERROR,
         "known_error_scope": KNOWN_ERROR_SCOPE,
         "not_clinical": NOT_CLINICAL,
+        "voices_notice": voices_notice(result),
         "audio": audio,
     }
 

@@ -24,6 +24,7 @@ from consult_audio.render.glance import (
     one_role_missing,
     short_citation,
 )
+from consult_audio.render.voices import voices_notice
 
 KIND_LABELS = {"strength": "Strength", "suggestion": "Suggestion", "info": "For information"}
 
@@ -118,6 +119,9 @@ def _title(result: AnalysisResult) -> str:
         lines.append(f"- Clinician: {escape_md(meta['clinician_id'])}")
     if meta.get("date"):
         lines.append(f"- Date: {escape_md(meta['date'])}")
+    notice = voices_notice(result)
+    if notice:
+        lines += ["", f"**Voices:** {escape_md(notice)}"]
     return "\n".join(lines)
 
 
