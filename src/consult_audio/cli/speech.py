@@ -71,7 +71,10 @@ def speech_options(f: F) -> F:
                      help="Overlapped-speech detection for the embedded diariser (pyannote's "
                           "segmentation model): auto uses it when installed."),
         click.option("--num-speakers", type=click.IntRange(1, 10),
-                     help="Exact number of speakers (sets min and max)."),
+                     help="Exact number of speakers (sets min and max). Every recording gets "
+                          "an estimate of how many voices it holds; the report says when it "
+                          "is more than two. Speakers beyond the clinician and the patient "
+                          "get the role other."),
         click.option("--min-speakers", type=click.IntRange(1, 10), default=2, show_default=True),
         click.option("--max-speakers", type=click.IntRange(1, 10), default=2, show_default=True),
         click.option("--device", type=click.Choice(("auto", "cpu", "cuda")), default="auto",
