@@ -14,7 +14,7 @@ A candidate is a voice of its own when it is coherent (its windows' mean cosine 
 at least :data:`COHERENT_SIMILARITY`), holds at least :data:`MIN_VOICE_S` of speech, and its
 centroid is far from every voice already found (cosine at most :data:`DISTINCT_SIMILARITY`, the
 main voices' centroids recomputed without the candidate's windows). Voices are added one at a
-time, the most distinct first, while one passes.
+time while one passes; of several that pass, the one with the most speech first.
 
 Why these thresholds (cosine of centroids, measured; ``scripts/evaluate_voices.py``): one voice
 split in two by a finer clustering stays at 0.83-0.97 from the rest of itself on the 4 real OSCE
@@ -169,7 +169,7 @@ def find_voices(
     """The windows of each voice, and the candidate that decided whether there are more voices
     than the main ones (``None`` when there was no candidate).
 
-    Voices are added, most distinct candidate first, while one is under
+    Voices are added one at a time (:func:`_most_distinct`) while one is under
     :data:`DISTINCT_SIMILARITY`; with ``exactly``, until there are that many (or no candidate
     is left), whatever their distance.
     """
@@ -210,12 +210,15 @@ def _most_distinct(
     regions: Sequence[tuple[float, float]], voices: Sequence[npt.NDArray[np.int64]],
     fine: Sequence[npt.NDArray[np.int64]],
 ) -> _Candidate | None:
-    """The coherent candidate with enough speech that is farthest from its nearest voice."""
+    """The candidate to add next: of the coherent candidates with enough speech that are
+    distinct (:data:`DISTINCT_SIMILARITY`), the one with the most speech (a stray group of a
+    few odd windows can be as distinct as a real voice); with none distinct, the farthest
+    from its nearest voice."""
     n = len(embeddings)
     centroids = _unit(np.stack([embeddings[v].mean(axis=0) for v in voices]))
     nearest = (embeddings @ centroids.T).max(axis=1)
     groups = [np.flatnonzero(nearest < UNEXPLAINED_SIMILARITY), *fine]
-    best: _Candidate | None = None
+    found: list[_Candidate] = []
     for members in groups:
         if len(members) < 2:
             continue
@@ -231,7 +234,8 @@ def _most_distinct(
         if any(len(r) == 0 for r in rest):
             continue  # the candidate is a whole voice already
         others = _unit(np.stack([embeddings[r].mean(axis=0) for r in rest]))
-        similarity = float((others @ centroid).max())
-        if best is None or similarity < best.similarity:
-            best = _Candidate(members, similarity, speech)
-    return best
+        found.append(_Candidate(members, float((others @ centroid).max()), speech))
+    distinct = [c for c in found if c.similarity <= DISTINCT_SIMILARITY]
+    if distinct:
+        return max(distinct, key=lambda c: c.speech_s)
+    return min(found, key=lambda c: c.similarity, default=None)
