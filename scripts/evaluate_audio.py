@@ -7,6 +7,14 @@ Runs :class:`consult_audio.audio.pipeline.AudioPipeline` (models loaded once for
   WER, DER, word speaker accuracy, whether the inferred roles are right, and the error of clinician
   talk share, interruption and backchannel counts and first-psychosocial time against the
   transcript-based analysis of the same consultation (built from the ref.json segments).
+- ``DATA_DIR/osce/audio/*.mp3``: real recorded OSCE interviews (human voices), each with its
+  hand-corrected transcript ``osce/transcripts/<ID>.txt`` (``D:``/``P:`` turns, no timings).
+  Per file: WER with Whisper's ``EnglishTextNormalizer`` and with the project's normalisation
+  below; speaker-attributed WER (each role's recognised words, by the tool's own roles, against
+  that role's reference words); the clinician's share of the words; clinician questions against
+  the reference's question sentences (clinician sentences ending with "?"), matched in order
+  through the alignment of the whole interview's words; open/closed labels and the first
+  psychosocial turn against the analysis of the transcript itself; real-time factor.
 - the hand codings ``DATA_DIR/primock57/gold/*.gold.json``: question recall/precision, open/closed
   kappa (questions matched to gold utterances by time, then as ``scripts/evaluate.py`` matches) and
   first psychosocial time within 20 s, for the analyses made from audio.
@@ -27,6 +35,7 @@ question matching come from ``scripts/evaluate.py``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import logging
@@ -36,7 +45,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,14 +112,17 @@ def normalise(text: str) -> str:
     return " ".join(w for w in text.split() if w not in FILLERS)
 
 
-def word_error_rate(reference: str, hypothesis: str) -> dict[str, Any]:
-    """WER of ``hypothesis`` against ``reference`` after :func:`normalise`, with the counts.
+def word_error_rate(reference: str, hypothesis: str, *,
+                    normaliser: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """WER of ``hypothesis`` against ``reference`` after :func:`normalise` (or ``normaliser``,
+    e.g. :func:`whisper_normaliser`), with the counts.
 
     ``wer`` is ``None`` when the normalised reference is empty.
     """
     import jiwer
 
-    ref, hyp = normalise(reference), normalise(hypothesis)
+    norm = normaliser or normalise
+    ref, hyp = norm(reference), norm(hypothesis)
     n_ref = len(ref.split())
     if not n_ref:
         return {"wer": None, "reference_words": 0, "hypothesis_words": len(hyp.split()),
@@ -122,6 +134,15 @@ def word_error_rate(reference: str, hypothesis: str) -> dict[str, Any]:
     return {"wer": float(out.wer), "reference_words": n_ref,
             "hypothesis_words": len(hyp.split()), "substitutions": out.substitutions,
             "deletions": out.deletions, "insertions": out.insertions}
+
+
+@functools.cache
+def whisper_normaliser() -> Callable[[str], str]:
+    """openai-whisper's ``EnglishTextNormalizer`` (the standard English normaliser for WER:
+    spellings, numbers, contractions and fillers made uniform)."""
+    from whisper.normalizers import EnglishTextNormalizer
+
+    return EnglishTextNormalizer()  # type: ignore[no-any-return]
 
 
 def pooled_wer(results: Iterable[Mapping[str, Any]]) -> float | None:
@@ -614,6 +635,370 @@ def evaluate_sample(pipeline: Any, wav: Path, *, baseline: Baseline | None) -> d
     return out
 
 
+# --- OSCE interviews: real recordings, transcripts without timings ------------------------------
+
+# A recognised clinician question matches a reference question sentence when the reference
+# words it is aligned to and the sentence's words overlap by this Dice coefficient (2|A&B| /
+# (|A|+|B|)); the alignment is of the whole interview's words, so matching keeps its order.
+OSCE_QUESTION_MATCH = 0.5
+ROLE_OF_MARK = {"D": "clinician", "P": "patient"}  # osce/FORMAT.md: D is the clinician
+
+
+def osce_files(data_dir: Path) -> list[Path]:
+    """The OSCE recordings that have a transcript (``osce/audio/<ID>.mp3``)."""
+    folder = data_dir / "osce"
+    return [p for p in sorted((folder / "audio").glob("*.mp3"))
+            if (folder / "transcripts" / f"{p.stem}.txt").is_file()]
+
+
+def word_tokens(text: str) -> list[tuple[str, int]]:
+    """Normalised tokens of ``text`` (:func:`normalise`, word by word), each with the character
+    offset of the word it came from."""
+    return [(token, m.start()) for m in re.finditer(r"\S+", text)
+            for token in normalise(m.group()).split()]
+
+
+def align_tokens(reference: Sequence[str], hypothesis: Sequence[str]) -> list[int | None]:
+    """For each hypothesis token, the index of the reference token it is aligned to (the same
+    word or a substitution; jiwer's alignment), ``None`` for an inserted token."""
+    import jiwer
+
+    out: list[int | None] = [None] * len(hypothesis)
+    if not reference or not hypothesis:
+        return out
+    for chunk in jiwer.process_words(" ".join(reference), " ".join(hypothesis)).alignments[0]:
+        if chunk.type in ("equal", "substitute"):
+            for k in range(chunk.hyp_end_idx - chunk.hyp_start_idx):
+                out[chunk.hyp_start_idx + k] = chunk.ref_start_idx + k
+    return out
+
+
+def match_spans(predicted: Sequence[frozenset[int]], reference: Sequence[frozenset[int]], *,
+                threshold: float = OSCE_QUESTION_MATCH) -> list[tuple[int, int]]:
+    """One-to-one pairs ``(i, j)`` of predicted and reference token sets whose Dice coefficient
+    is at least ``threshold``, best first; sorted by ``i``."""
+    candidates = []
+    for i, p in enumerate(predicted):
+        for j, r in enumerate(reference):
+            if p and r:
+                share = 2 * len(p & r) / (len(p) + len(r))
+                if share >= threshold:
+                    candidates.append((-share, i, j))
+    used_i: set[int] = set()
+    used_j: set[int] = set()
+    pairs = []
+    for _, i, j in sorted(candidates):
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            pairs.append((i, j))
+    return sorted(pairs)
+
+
+@dataclass(frozen=True)
+class OsceReference:
+    """An OSCE interview's transcript as tokens: ``tokens`` (normalised, in order), the line
+    each came from (``line_of``), each line's role and first token."""
+
+    id: str
+    roles: tuple[str, ...]  # per line
+    texts: tuple[str, ...]  # per line
+    tokens: tuple[str, ...]
+    line_of: tuple[int, ...]
+    line_start: tuple[int, ...]  # index of each line's first token
+
+    def span(self, line: int, text: str) -> frozenset[int]:
+        """Token indices of ``text`` (a sentence of line ``line``), empty when not found."""
+        at = self.texts[line].find(text)
+        if at < 0:
+            return frozenset()
+        first = self.line_start[line]
+        found = [first + k for k, (_, offset) in enumerate(word_tokens(self.texts[line]))
+                 if at <= offset < at + len(text)]
+        return frozenset(found)
+
+    def questions(self) -> list[frozenset[int]]:
+        """The clinician's question sentences (ending with "?"), as token sets, in order."""
+        from consult_audio.text import sentences
+
+        return [self.span(k, sentence) for k, (role, text) in
+                enumerate(zip(self.roles, self.texts, strict=True)) if role == "clinician"
+                for _, _, sentence in sentences(text) if sentence.endswith("?")]
+
+    def role_text(self, role: str) -> str:
+        return " ".join(t for r, t in zip(self.roles, self.texts, strict=True) if r == role)
+
+
+def osce_reference(cid: str, utterances: Sequence[tuple[str, str]]) -> OsceReference:
+    """The reference of interview ``cid`` from its ``(role, text)`` lines."""
+    tokens: list[str] = []
+    line_of: list[int] = []
+    starts: list[int] = []
+    for k, (_, text) in enumerate(utterances):
+        starts.append(len(tokens))
+        for token, _ in word_tokens(text):
+            tokens.append(token)
+            line_of.append(k)
+    return OsceReference(cid, tuple(r for r, _ in utterances), tuple(t for _, t in utterances),
+                         tuple(tokens), tuple(line_of), tuple(starts))
+
+
+@dataclass(frozen=True)
+class RecognisedWords:
+    """The words of a consultation from audio in time order, as tokens: each token's word
+    (``word_of``), each word's role and place ``(utterance, index in it)``."""
+
+    texts: tuple[str, ...]
+    roles: tuple[str, ...]
+    places: tuple[tuple[int, int], ...]
+    tokens: tuple[str, ...]
+    word_of: tuple[int, ...]
+
+    def token_set(self, utterance: int, word_indices: Iterable[int]) -> list[int]:
+        wanted = {(utterance, i) for i in word_indices}
+        words = {k for k, place in enumerate(self.places) if place in wanted}
+        return [t for t, w in enumerate(self.word_of) if w in words]
+
+    def role_text(self, role: str) -> str:
+        return " ".join(t for t, r in zip(self.texts, self.roles, strict=True) if r == role)
+
+
+def recognised_words(c: Any) -> RecognisedWords:
+    """:class:`RecognisedWords` of the audio consultation ``c``."""
+    rows = sorted(((w.start, w.end, k, i, w.text, str(c.role_of(u.speaker)))
+                   for k, u in enumerate(c.utterances) for i, w in enumerate(u.words)),
+                  key=lambda r: (r[0], r[1]))
+    tokens: list[str] = []
+    word_of: list[int] = []
+    for n, row in enumerate(rows):
+        for token in normalise(row[4]).split():
+            tokens.append(token)
+            word_of.append(n)
+    return RecognisedWords(tuple(r[4] for r in rows), tuple(r[5] for r in rows),
+                           tuple((r[2], r[3]) for r in rows), tuple(tokens), tuple(word_of))
+
+
+def speaker_attributed_wer(reference: OsceReference, words: RecognisedWords, *,
+                           normaliser: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Each role's recognised words against that role's reference words; the errors of both
+    roles over all reference words (words given the role ``other`` count as insertions)."""
+    per_role = {role: word_error_rate(reference.role_text(role), words.role_text(role),
+                                      normaliser=normaliser)
+                for role in ("clinician", "patient")}
+    norm = normaliser or normalise
+    other = len(norm(words.role_text("other")).split())
+    errors = sum(r["substitutions"] + r["deletions"] + r["insertions"] for r in per_role.values())
+    n_ref = sum(r["reference_words"] for r in per_role.values())
+    return {"sa_wer": (errors + other) / n_ref if n_ref else None, "other_words": other,
+            "by_role": per_role}
+
+
+def word_share(roles: Sequence[str], role: str = "clinician") -> float | None:
+    """Share of the tokens (one role per token) that are ``role``'s, over clinician and
+    patient tokens."""
+    pair = [r for r in roles if r in ("clinician", "patient")]
+    return sum(r == role for r in pair) / len(pair) if pair else None
+
+
+def compare_osce(audio_result: Any, text_result: Any, reference: OsceReference,
+                 words: RecognisedWords) -> dict[str, Any]:
+    """Questions, open/closed and first psychosocial turn of the analysis from audio against
+    the reference's question sentences and the analysis of the transcript."""
+    from consult_audio.analysis import matched_words
+
+    aligned = align_tokens(reference.tokens, words.tokens)
+    c = audio_result.consultation
+
+    def on_reference(e: Any) -> frozenset[int]:
+        u = c.utterances[e.utterance]
+        return frozenset(a for t in words.token_set(e.utterance, matched_words(u, e.text))
+                         if (a := aligned[t]) is not None)
+
+    audio_q = [e for e in audio_result.events if e.type == "question" and e.role == "clinician"]
+    text_q = [e for e in text_result.events if e.type == "question" and e.role == "clinician"]
+    audio_spans = [on_reference(e) for e in audio_q]
+    ref_questions = reference.questions()
+    vs_reference = match_spans(audio_spans, ref_questions)
+    text_spans = [reference.span(e.utterance, e.text) for e in text_q]
+    vs_text = match_spans(audio_spans, text_spans)
+    pairs = [(audio_q[i].label, text_q[j].label) for i, j in vs_text]
+
+    def first_turn(result: Any, spans: Callable[[Any], frozenset[int]]) -> int | None:
+        for e in sorted((e for e in result.events if e.type == "psychosocial"),
+                        key=lambda e: e.start_s):
+            found = spans(e)
+            if found:
+                return min(reference.line_of[t] for t in found)
+        return None
+
+    audio_first = first_turn(audio_result, on_reference)
+    text_first = min((e.utterance for e in text_result.events if e.type == "psychosocial"),
+                     default=None)
+    return {
+        "questions_vs_reference": ev.Counts(len(vs_reference), len(audio_q) - len(vs_reference),
+                                            len(ref_questions) - len(vs_reference)).as_dict(),
+        "questions_vs_transcript": ev.Counts(len(vs_text), len(audio_q) - len(vs_text),
+                                             len(text_q) - len(vs_text)).as_dict(),
+        "transcript_vs_reference": _counts_of(match_spans(text_spans, ref_questions),
+                                              len(text_q), len(ref_questions)),
+        "open_closed": pairs,
+        "psychosocial_first_turn": {"audio": audio_first, "transcript": text_first,
+                                    "within": _turns_within(audio_first, text_first)},
+    }
+
+
+def _counts_of(pairs: Sequence[tuple[int, int]], predicted: int, reference: int) -> dict[str, Any]:
+    return ev.Counts(len(pairs), predicted - len(pairs), reference - len(pairs)).as_dict()
+
+
+def _turns_within(a: int | None, b: int | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= ev.PSYCHOSOCIAL_TURN_TOLERANCE
+
+
+def evaluate_osce(pipeline: Any, audio: Path, transcript: Path) -> dict[str, Any]:
+    """Every measure for one OSCE recording against its transcript."""
+    from consult_audio.analysis import analyse
+    from consult_audio.model import Role
+    from consult_audio.readers import load_consultation
+
+    text_c = load_consultation([transcript], roles={"D": Role.CLINICIAN, "P": Role.PATIENT})
+    reference = osce_reference(audio.stem, [(str(text_c.role_of(u.speaker)), u.text)
+                                            for u in text_c.utterances])
+    t0 = time.perf_counter()
+    audio_c = pipeline.consultation(audio, consultation_id=audio.stem)
+    pipeline_s = time.perf_counter() - t0
+    run = dict(pipeline.last_run)
+    audio_result = analyse(audio_c)
+    if save := os.environ.get(SAVE_DIR_ENV):
+        Path(save).mkdir(parents=True, exist_ok=True)
+        (Path(save) / f"{audio.stem}.analysis.json").write_text(
+            json.dumps(audio_result.to_dict()), encoding="utf-8")
+    text_result = analyse(text_c)
+    words = recognised_words(audio_c)
+    ref_text = " ".join(reference.texts)
+    hyp_text = " ".join(words.texts)
+    whisper = whisper_normaliser()
+    duration = run["audio"]["duration_s"]
+    ref_share = word_share([reference.roles[k] for k in reference.line_of])
+    hyp_share = word_share([words.roles[w] for w in words.word_of])
+    return {
+        "id": audio.stem, "file": audio.name, "duration_s": duration,
+        "pipeline_s": round(pipeline_s, 2), "timings_s": run.get("timings_s", {}),
+        "speakers": run.get("audio", {}).get("speakers"), "voices": run.get("voices"),
+        "roles": {s.label: str(s.role) for s in audio_c.speakers},
+        "wer": word_error_rate(ref_text, hyp_text),
+        "wer_whisper": word_error_rate(ref_text, hyp_text, normaliser=whisper),
+        "sa_wer": speaker_attributed_wer(reference, words),
+        "sa_wer_whisper": speaker_attributed_wer(reference, words, normaliser=whisper),
+        "clinician_word_share": {"audio": hyp_share, "reference": ref_share,
+                                 "error": signed_error(hyp_share, ref_share)},
+        "texts": {"reference": normalise(ref_text), "hypothesis": normalise(hyp_text)},
+        **compare_osce(audio_result, text_result, reference, words),
+    }
+
+
+def summarise_osce(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pooled and mean figures over the OSCE recordings."""
+    def pooled(key: str) -> dict[str, Any]:
+        counts = sum((ev.Counts(f[key]["tp"], f[key]["fp"], f[key]["fn"]) for f in files),
+                     ev.Counts())
+        return counts.as_dict()
+
+    def sa(key: str) -> float | None:
+        errors = words = 0.0
+        for f in files:
+            for r in f[key]["by_role"].values():
+                errors += r["substitutions"] + r["deletions"] + r["insertions"]
+                words += r["reference_words"]
+            errors += f[key]["other_words"]
+        return errors / words if words else None
+
+    pairs = [tuple(p) for f in files for p in f["open_closed"]]
+    share_errors = [f["clinician_word_share"]["error"] for f in files]
+    return {
+        "files": len(files),
+        "wer_pooled": pooled_wer(f["wer"] for f in files),
+        "wer_whisper_pooled": pooled_wer(f["wer_whisper"] for f in files),
+        "wer_whisper_mean": mean(f["wer_whisper"]["wer"] for f in files),
+        "sa_wer_pooled": sa("sa_wer"),
+        "sa_wer_whisper_pooled": sa("sa_wer_whisper"),
+        "clinician_share_abs_error_max": max((abs(e) for e in share_errors if e is not None),
+                                             default=None),
+        "clinician_share_abs_error_mean": mean(abs(e) if e is not None else None
+                                               for e in share_errors),
+        "questions_vs_reference": pooled("questions_vs_reference"),
+        "questions_vs_transcript": pooled("questions_vs_transcript"),
+        "transcript_vs_reference": pooled("transcript_vs_reference"),
+        "open_closed_matched": len(pairs),
+        "open_closed_kappa": ev.cohen_kappa([a for a, _ in pairs], [b for _, b in pairs]),
+        "open_closed_agreement": (sum(a == b for a, b in pairs) / len(pairs)) if pairs else None,
+        "psychosocial_first_turn_within": sum(f["psychosocial_first_turn"]["within"]
+                                              for f in files),
+        "audio_seconds": sum(f["duration_s"] for f in files),
+        "pipeline_seconds": sum(f["pipeline_s"] for f in files),
+        "word_errors": word_confusions((f["texts"]["reference"], f["texts"]["hypothesis"])
+                                       for f in files),
+    }
+
+
+def print_osce(files: Sequence[Mapping[str, Any]], summary: Mapping[str, Any],
+               console: Any) -> None:
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title="OSCE recordings (real voices): pipeline against the hand-corrected "
+                    "transcript", box=box.SIMPLE_HEAD)
+    for col in ("file", "min", "xRT", "WER", "WER (Whisper norm)", "SA-WER (Whisper norm)",
+                "clin share a/r", "Q vs ref tp/fp/fn", "Q vs transcript tp/fp/fn",
+                "psych turn a/t", "voices"):
+        t.add_column(col, justify="left" if col == "file" else "right")
+    for f in files:
+        share = f["clinician_word_share"]
+        psych = f["psychosocial_first_turn"]
+        voices = f.get("voices") or {}
+        t.add_row(f["id"], f"{f['duration_s'] / 60:.1f}",
+                  f"{f['duration_s'] / f['pipeline_s']:.1f}", _f(f["wer"]["wer"]),
+                  _f(f["wer_whisper"]["wer"]), _f(f["sa_wer_whisper"]["sa_wer"]),
+                  f"{_f(share['audio'])}/{_f(share['reference'])}",
+                  "{tp}/{fp}/{fn}".format(**f["questions_vs_reference"]),
+                  "{tp}/{fp}/{fn}".format(**f["questions_vs_transcript"]),
+                  f"{psych['audio']}/{psych['transcript']}",
+                  f"{voices.get('count', '-')} ({_f(voices.get('confidence'), 2)})")
+    console.print(t)
+    s = summary
+    t = Table(title="OSCE summary", box=box.SIMPLE_HEAD)
+    for col in ("measure", "value"):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+    q, qt, tr = (s["questions_vs_reference"], s["questions_vs_transcript"],
+                 s["transcript_vs_reference"])
+    rows = [
+        ("pooled WER, Whisper's EnglishTextNormalizer", _f(s["wer_whisper_pooled"])),
+        ("pooled WER, the project's normalisation", _f(s["wer_pooled"])),
+        ("speaker-attributed WER, Whisper normaliser / project", f"{_f(s['sa_wer_whisper_pooled'])}"
+         f" / {_f(s['sa_wer_pooled'])}"),
+        ("clinician word share |error| mean / max",
+         f"{_f(s['clinician_share_abs_error_mean'])} / {_f(s['clinician_share_abs_error_max'])}"),
+        ("clinician questions vs reference question sentences, recall / precision",
+         f"{_f(q['recall'])} / {_f(q['precision'])}"),
+        ("clinician questions vs the transcript's analysis, recall / precision",
+         f"{_f(qt['recall'])} / {_f(qt['precision'])}"),
+        ("(context) the transcript's analysis vs reference question sentences",
+         f"{_f(tr['recall'])} / {_f(tr['precision'])}"),
+        (f"open/closed vs the transcript's analysis ({s['open_closed_matched']} matched): "
+         "kappa / agreement",
+         f"{_f(s['open_closed_kappa'])} / {_f(s['open_closed_agreement'])}"),
+        (f"first psychosocial turn within {ev.PSYCHOSOCIAL_TURN_TOLERANCE} turns of the "
+         "transcript's", f"{s['psychosocial_first_turn_within']}/{s['files']}"),
+        ("real-time factor (audio s / pipeline s)",
+         _f(s["audio_seconds"] / s["pipeline_seconds"], 2) if s["pipeline_seconds"] else "-"),
+    ]
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+
+
 # --- report --------------------------------------------------------------------------------------
 
 
@@ -664,6 +1049,9 @@ def reprint(data: dict[str, Any]) -> dict[str, Any]:
     files = data.get("primock57", {}).get("files", [])
     if files:
         data["primock57"]["summary"] = summarise(files)
+    osce = (data.get("osce") or {}).get("files", [])
+    if osce:
+        data["osce"]["summary"] = summarise_osce(osce)
     return data
 
 
@@ -671,6 +1059,9 @@ def print_report(data: Mapping[str, Any], console: Any) -> None:
     from rich import box
     from rich.table import Table
 
+    osce = data.get("osce") or {}
+    if osce.get("files"):
+        print_osce(osce["files"], osce["summary"], console)
     files = data["primock57"]["files"]
     if files:
         t = Table(title="PriMock57 renderings: pipeline against the reference", box=box.SIMPLE_HEAD)
@@ -710,6 +1101,8 @@ def print_report(data: Mapping[str, Any], console: Any) -> None:
                           "yes" if g["psychosocial"]["within_20s"] else "no")
             console.print(t)
 
+    if not (files or data.get("ami") or data.get("sample")):
+        return
     s = data["primock57"]["summary"]
     t = Table(title="Summary and targets", box=box.SIMPLE_HEAD)
     for col in ("measure", "value", "target"):
@@ -795,7 +1188,7 @@ def print_word_errors(summary: Mapping[str, Any], console: Any, *, rows: int = 1
 
 # --- CLI -----------------------------------------------------------------------------------------
 
-PARTS = ("primock", "ami", "sample")
+PARTS = ("primock", "osce", "ami", "sample")
 
 
 @click.command(epilog="Example: scripts/evaluate_audio.py /work/shared/data --json "
@@ -804,14 +1197,18 @@ PARTS = ("primock", "ami", "sample")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every number as JSON to this file.")
 @click.option("--files", "n_files", type=click.IntRange(min=1),
-              help="Only the first N PriMock57 recordings (for development).")
-@click.option("--only", multiple=True, help="Only PriMock57 recordings whose name contains this.")
+              help="Only the first N PriMock57 and OSCE recordings (for development).")
+@click.option("--only", multiple=True,
+              help="Only PriMock57 and OSCE recordings whose name contains this.")
 @click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]),
               default="faster-whisper", show_default=True)
 @click.option("--model", default=None, help="Transcription model name (default: the engine's).")
 @click.option("--diariser", type=click.Choice(["auto", "embedded", "pyannote", "channels"]),
               default="auto", show_default=True,
               help="For PriMock57 and the sample; AMI uses 'embedded' for auto.")
+@click.option("--transcribe", "transcribe_json", metavar="JSON",
+              help="TranscribeOptions fields that differ from the default, as JSON (as "
+                   "compare_decoding.py's --variant), e.g. '{\"beam_size\": 5}'.")
 @click.option("--baseline", is_flag=True,
               help="Also run plain faster-whisper base (beam 5, VAD) for WER side by side.")
 @click.option("--skip", type=click.Choice(PARTS), multiple=True, help="Leave out a part.")
@@ -820,8 +1217,8 @@ PARTS = ("primock", "ami", "sample")
               help="Run nothing: print the report of an earlier run's --json file (DATA_DIR "
                    "is not read), with its summary computed again.")
 def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple[str, ...],
-         engine: str, model: str | None, diariser: str, baseline: bool,
-         skip: tuple[str, ...], report_from: Path | None) -> None:
+         engine: str, model: str | None, diariser: str, transcribe_json: str | None,
+         baseline: bool, skip: tuple[str, ...], report_from: Path | None) -> None:
     """Evaluate the audio pipeline (WER, DER, word speakers, metrics) on DATA_DIR."""
     from rich.console import Console
 
@@ -834,10 +1231,13 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
         raise click.UsageError(f"{data_dir} is not a directory; give the shared data folder "
                                "(with primock57/audio and ami)")
     files = primock_files(data_dir) if "primock" not in skip else []
+    osce = osce_files(data_dir) if "osce" not in skip else []
     if only:
         files = [f for f in files if any(o in f.name for o in only)]
+        osce = [f for f in osce if any(o in f.name for o in only)]
     if n_files:
         files = files[:n_files]
+        osce = osce[:n_files]
     ami_dir = data_dir / "ami"
     if "ami" not in skip and not (ami_dir / "reference.rttm").is_file():
         raise click.UsageError(f"{ami_dir} lacks reference.rttm; use --skip ami to leave it out")
@@ -850,7 +1250,13 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
     from consult_audio.audio.transcribe import TranscribeOptions
     from consult_audio.errors import ConsultAudioError
 
-    options = AudioOptions(transcribe=TranscribeOptions(engine=engine, model=model),
+    variant: dict[str, Any] = {}
+    if transcribe_json:
+        from compare_decoding import parse_variant  # the sibling script: one parser for both
+
+        variant = parse_variant(transcribe_json)
+    options = AudioOptions(transcribe=TranscribeOptions(**{"engine": engine, "model": model,
+                                                           **variant}),
                            diariser=diariser)
     started = time.perf_counter()
     try:
@@ -869,6 +1275,20 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
             click.echo(f"    WER {_f(result['wer']['wer'])}  DER {_f(result['der']['der'])}  "
                        f"{result['duration_s'] / result['pipeline_s']:.1f}x RT", err=True)
             results.append(result)
+        osce_results, osce_failed = [], []
+        for i, path in enumerate(osce, 1):
+            click.echo(f"[OSCE {i}/{len(osce)}] {path.name}", err=True)
+            try:
+                result = evaluate_osce(pipeline, path, data_dir / "osce" / "transcripts"
+                                       / f"{path.stem}.txt")
+            except Exception as err:  # record it, carry on, exit non-zero at the end
+                log.exception("%s failed", path.name)
+                osce_failed.append({"file": path.name, "error": f"{type(err).__name__}: {err}"})
+                continue
+            click.echo(f"    WER {_f(result['wer_whisper']['wer'])} (Whisper normaliser)  "
+                       f"{result['duration_s'] / result['pipeline_s']:.1f}x RT", err=True)
+            osce_results.append(result)
+        failed += osce_failed
         ami = []
         if "ami" not in skip:
             ami = evaluate_ami(pipeline, ami_dir, "embedded" if diariser == "auto" else diariser)
@@ -883,6 +1303,7 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
     data: dict[str, Any] = {
         "data_dir": str(data_dir),
         "settings": {"engine": engine, "model": model, "diariser": diariser,
+                     "transcribe": variant,
                      "baseline": plain.settings if plain else None,
                      "normalisation": "lower case, hyphens as spaces, punctuation removed, "
                                       f"fillers removed: {sorted(FILLERS)}",
@@ -892,6 +1313,8 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
                        if k not in ("diarisation",)},
         "primock57": {"files": results, "failed": failed,
                       "summary": summarise(results) if results else {}},
+        "osce": {"files": osce_results, "failed": osce_failed,
+                 "summary": summarise_osce(osce_results) if osce_results else {}},
         "ami": ami,
         "sample": sample_result,
         "targets": TARGETS,

@@ -184,3 +184,65 @@ def test_bad_decoding_variant_says_what_is_wrong(text, message):
 
     with pytest.raises(click.BadParameter, match=re.escape(message)):
         cd.parse_variant(text)
+
+
+# --- OSCE recordings: transcripts without timings --------------------------------------------
+
+
+def test_whisper_normaliser_beside_the_projects_own():
+    r = ea.word_error_rate("OK, I'm twenty five.", "okay i am 25",
+                           normaliser=ea.whisper_normaliser())
+    assert r["wer"] == pytest.approx(1 / 4)  # only "ok"/"okay" differs after Whisper's
+    assert ea.word_error_rate("OK, I'm twenty five.", "okay i am 25")["wer"] > 0.5
+
+
+def test_align_tokens_maps_hypothesis_to_reference():
+    ref = ["what", "brings", "you", "in", "today"]
+    hyp = ["so", "what", "brought", "you", "today"]
+    assert ea.align_tokens(ref, hyp) == [None, 0, 1, 2, 4]
+    assert ea.align_tokens([], hyp) == [None] * 5
+
+
+def test_match_spans_pairs_one_to_one_best_first():
+    pred = [frozenset({0, 1, 2}), frozenset({2, 3}), frozenset({9})]
+    ref = [frozenset({0, 1, 2, 3}), frozenset({8, 9, 10, 11})]
+    # the second shares {2, 3} with the first reference, taken; {9} is too small a part of
+    # the second reference (Dice 0.4)
+    assert ea.match_spans(pred, ref) == [(0, 0)]
+    assert ea.match_spans(pred, ref, threshold=0.4) == [(0, 0), (2, 1)]
+
+
+def _reference():
+    return ea.osce_reference("X", [
+        ("clinician", "Hello. What brought you in today?"),
+        ("patient", "I've had chest pain, doctor."),
+        ("clinician", "OK. When did it start? Is it sharp?"),
+    ])
+
+
+def test_osce_reference_questions_are_the_clinicians_question_sentences():
+    r = _reference()
+    assert r.tokens[:5] == ("hello", "what", "brought", "you", "in")
+    assert r.line_of[r.line_start[1]] == 1
+    questions = r.questions()
+    assert [sorted(r.tokens[t] for t in q) for q in questions] == [
+        sorted(["what", "brought", "you", "in", "today"]), sorted(["when", "did", "it", "start"]),
+        sorted(["is", "it", "sharp"])]
+    assert r.span(2, "not there") == frozenset()
+
+
+def test_speaker_attributed_wer_and_word_share():
+    r = _reference()
+    words = ea.RecognisedWords(
+        texts=("hello", "what", "brought", "you", "in", "today", "ive", "had", "chest", "pain"),
+        roles=("clinician",) * 6 + ("patient", "patient", "other", "patient"),
+        places=tuple((0, i) for i in range(10)), tokens=(), word_of=())
+    sa = ea.speaker_attributed_wer(r, words)
+    # clinician: 6 of 14 words recognised (8 deleted); patient: "chest" missing, "doctor"
+    # missing; the one "other" word is an insertion
+    assert sa["by_role"]["clinician"]["deletions"] == 8
+    assert sa["by_role"]["patient"]["deletions"] == 2
+    assert sa["other_words"] == 1
+    assert sa["sa_wer"] == pytest.approx((8 + 2 + 1) / 19)
+    assert ea.word_share(["clinician", "patient", "other", "clinician"]) == pytest.approx(2 / 3)
+    assert ea.word_share(["other"]) is None
