@@ -21,16 +21,13 @@ from consult_audio.feedback import NOT_CLINICAL
 from consult_audio.model import AnalysisResult
 from consult_audio.readers import load_consultation
 from consult_audio.render.cohort import (
-    COHORT_METRICS,
-    TREND_KEYS,
     analysis_files,
     clinicians,
-    distribution,
-    nice_ceiling,
     render_cohort_html,
     render_cohort_markdown,
-    summarise,
 )
+from consult_audio.render.cohort_metrics import COHORT_METRICS, TREND_KEYS
+from consult_audio.render.cohort_plots import distribution, nice_ceiling, summarise
 from consult_audio.render.markdown import escape_md
 
 Turn = tuple[str, float, float, str]

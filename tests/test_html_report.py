@@ -24,7 +24,8 @@ from consult_audio.errors import InputError
 from consult_audio.feedback import NOT_CLINICAL
 from consult_audio.model import AnalysisResult, Role
 from consult_audio.readers import load_consultation
-from consult_audio.render.glance import KNOWN_ERROR, KNOWN_ERROR_SCOPE, glance_cards
+from consult_audio.render.cards import glance_cards
+from consult_audio.render.glance import KNOWN_ERROR, KNOWN_ERROR_SCOPE
 from consult_audio.render.html import ReportAudio, audio_from_file, render_html
 
 REPO = Path(__file__).resolve().parent.parent

@@ -46,6 +46,11 @@ MAX_EXAMPLES = 3  # evidence events quoted per item
 MAX_HARMFUL_ITEMS = 5  # one item per harmful word, at most this many
 QUOTE_CHARS = 140  # longest quote in a message, in characters
 
+# The tip of the talk share item when the patient's share is low (the reports' talk share card
+# reads the stored judgement by it).
+MORE_ROOM_TIP = ("Pausing for a few seconds after the patient stops, and asking open questions, "
+                 "gives them more room to tell their story.")
+
 # Reference keys (data/references.json).
 REF_BECKMAN = "opening_redirect_beckman_1984"
 REF_BECKMAN_SHARE = "opening_interrupted_share_beckman_1984"
@@ -311,8 +316,7 @@ def talk_share_feedback(ctx: FeedbackContext) -> list[FeedbackItem]:
         tips.append('Break long explanations into short chunks and check in ("How does that '
                     'sound so far?").')
     if tt.patient_share < LOW_PATIENT_SHARE:
-        tips.insert(0, "Pausing for a few seconds after the patient stops, and asking open "
-                       "questions, gives them more room to tell their story.")
+        tips.insert(0, MORE_ROOM_TIP)
     kind = "suggestion" if tips else "info"
     return [_item(habit, key, kind, message, suggestion=" ".join(tips))]
 

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from consult_audio import catalogue as m
 from consult_audio.feedback import HABITS, NOT_CLINICAL, clock, quote, unsure_note
 from consult_audio.model import AnalysisResult, Event, FeedbackItem, Reference
-from consult_audio.render.glance import (
-    KNOWN_ERROR,
-    KNOWN_ERROR_SCOPE,
-    Card,
+from consult_audio.render.cards import Card, cited_references, glance_cards, one_role_missing
+from consult_audio.render.common import (
+    KIND_LABELS,
     describe,
-    glance_cards,
     metadata_of,
-    one_role_missing,
+    reference_value,
     short_citation,
 )
+from consult_audio.render.glance import KNOWN_ERROR, KNOWN_ERROR_SCOPE
 from consult_audio.render.voices import voices_notice
-
-KIND_LABELS = {"strength": "Strength", "suggestion": "Suggestion", "info": "For information"}
 
 # Backslash-escape what Markdown would read as markup inside a line; < > become entities, so no
 # tag can open in any renderer. A plain & is no markup and stays as written ("Beckman & Frankel");
@@ -59,7 +57,7 @@ def escape_md(text: object) -> str:
 def render_markdown(result: AnalysisResult) -> str:
     """The whole report as Markdown text (ends with a newline)."""
     cards = glance_cards(result)
-    references = _numbered_references(result.feedback, cards)
+    references = cited_references(result, cards)
     parts = [
         _title(result),
         _glance(result, cards, references),
@@ -76,7 +74,7 @@ def render_markdown(result: AnalysisResult) -> str:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     """A Markdown table; cells must already be escaped."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -158,67 +156,60 @@ def _speakers(result: AnalysisResult) -> str:
          f"{s.role_confidence:.2f}", escape_md(s.role_evidence) or "-")
         for s in result.consultation.speakers
     ]
-    return "## Speakers\n\n" + _table(
+    return "## Speakers\n\n" + table(
         ("Speaker", "Role", "How the role was decided", "Confidence", "Evidence"), rows)
 
 
 def _headline(result: AnalysisResult) -> str:
-    m = result.metrics
-    tt, tu, it = m.talk_time, m.turns, m.interruptions
-    op, q, ps, h = m.opening_statement, m.questions, m.psychosocial, m.habits
-    if not op.found or op.start_s is None:
+    r = result
+    start = m.OPENING_START_S(r)
+    if not m.OPENING_FOUND(r) or start is None:
         opening = "not found"
-    elif op.completed is False:
-        opening = (f"interrupted after {_secs(op.first_interruption_s)} "
-                   f"(started {clock(op.start_s)})")
+    elif m.OPENING_COMPLETED(r) is False:
+        opening = (f"interrupted after {_secs(m.OPENING_FIRST_INTERRUPTION_S(r))} "
+                   f"(started {clock(start)})")
     else:
-        opening = f"completed, {_secs(op.duration_s)} (started {clock(op.start_s)})"
-    if ps.first_s is None:
+        opening = f"completed, {_secs(m.OPENING_DURATION_S(r))} (started {clock(start)})"
+    first = m.PSYCHOSOCIAL_FIRST_S(r)
+    if first is None:
         first_psy = "none found"
     else:
-        first_psy = (f"{clock(ps.first_s)} ({_pct(ps.first_fraction)} of the way through), by "
-                     f"{escape_md(ps.first_by or 'unknown')}")
+        first_psy = (f"{clock(first)} ({_pct(m.PSYCHOSOCIAL_FIRST_FRACTION(r))} of the way "
+                     f"through), by {escape_md(m.PSYCHOSOCIAL_FIRST_BY(r) or 'unknown')}")
+
+    def pair(a: m.Metric[Any], b: m.Metric[Any], show: Callable[[Any], str] = str) -> str:
+        return f"{show(a(r))} / {show(b(r))}"
+
     rows = [
-        ("Talk share, clinician / patient", f"{_pct(tt.clinician_share)} / "
-                                            f"{_pct(tt.patient_share)}"),
-        ("Silence / overlap (of the recording)", f"{_pct(tt.silence_share)} / "
-                                                 f"{_pct(tt.overlap_share)}"),
-        ("Turns, clinician / patient", f"{tu.clinician.turns} / {tu.patient.turns}"),
+        ("Talk share, clinician / patient", pair(m.CLINICIAN_SHARE, m.PATIENT_SHARE, _pct)),
+        ("Silence / overlap (of the recording)", pair(m.SILENCE_SHARE, m.OVERLAP_SHARE, _pct)),
+        ("Turns, clinician / patient", pair(m.CLINICIAN_TURNS, m.PATIENT_TURNS)),
         ("Longest monologue, clinician / patient",
-         f"{_secs(tu.clinician.longest_monologue_s)} / {_secs(tu.patient.longest_monologue_s)}"),
+         pair(m.LONGEST_MONOLOGUE_CLINICIAN_S, m.LONGEST_MONOLOGUE_PATIENT_S, _secs)),
         ("Speaking rate, clinician / patient (words/min)",
-         f"{_num(tu.clinician.words_per_minute, 0)} / {_num(tu.patient.words_per_minute, 0)}"),
-        ("Interruptions by clinician / by patient", f"{it.by_clinician} / {it.by_patient}"),
-        ("Interruptions per 10 min (either speaker)", _num(it.per_10_min)),
+         pair(m.CLINICIAN_WPM, m.PATIENT_WPM, lambda x: _num(x, 0))),
+        ("Interruptions by clinician / by patient",
+         pair(m.INTERRUPTIONS_BY_CLINICIAN, m.INTERRUPTIONS_BY_PATIENT)),
+        ("Interruptions per 10 min (either speaker)", _num(m.INTERRUPTIONS_PER_10_MIN(r))),
         ("Backchannels, clinician / patient",
-         f"{it.backchannels_by_clinician} / {it.backchannels_by_patient}"),
+         pair(m.BACKCHANNELS_BY_CLINICIAN, m.BACKCHANNELS_BY_PATIENT)),
         ("Patient's opening statement", opening),
-        ("Clinician questions, open / closed", f"{q.open} / {q.closed} "
-                                               f"(open ratio {_pct(q.open_ratio)})"),
+        ("Clinician questions, open / closed",
+         f"{pair(m.QUESTIONS_OPEN, m.QUESTIONS_CLOSED)} (open ratio {_pct(m.OPEN_RATIO(r))})"),
         ("First psychosocial content", first_psy),
-        ("Psychosocial share of speech", _pct(ps.share)),
-        ("Expectations elicited", _yes(h.expectations_elicited, h.expectations_first_s)),
-        ("Agenda elicited (\"anything else?\")", _yes(h.agenda_elicited, h.agenda_first_s)),
-        ("Empathic statements / missed opportunities", f"{h.empathy} / {h.missed_empathy}"),
+        ("Psychosocial share of speech", _pct(m.PSYCHOSOCIAL_SHARE(r))),
+        ("Expectations elicited", _yes(m.EXPECTATIONS_ELICITED(r), m.EXPECTATIONS_FIRST_S(r))),
+        ("Agenda elicited (\"anything else?\")",
+         _yes(m.AGENDA_ELICITED(r), m.AGENDA_FIRST_S(r))),
+        ("Empathic statements / missed opportunities", pair(m.EMPATHY, m.MISSED_EMPATHY)),
         ("Shared decision: options / preference asked / steps of 3",
-         f"{h.options_offered} / {h.preference_asked} / {h.shared_decision_steps}"),
-        ("Summary / teach-back", f"{h.summary} / {h.teach_back}"),
-        ("Words that harm", str(h.harmful_language)),
-        ("Patient questions", str(q.patient_questions)),
+         f"{pair(m.OPTIONS_OFFERED, m.PREFERENCE_ASKED)} / {m.SHARED_DECISION_STEPS(r)}"),
+        ("Summary / teach-back", pair(m.SUMMARY, m.TEACH_BACK)),
+        ("Words that harm", str(m.HARMFUL_LANGUAGE(r))),
+        ("Patient questions", str(m.PATIENT_QUESTIONS(r))),
     ]
-    return "## Headline metrics\n\n" + _table(("Metric", "Value"), (
+    return "## Headline metrics\n\n" + table(("Metric", "Value"), (
         (escape_md(name), value) for name, value in rows))
-
-
-def _numbered_references(items: Iterable[FeedbackItem], cards: Iterable[Card] = ()
-                         ) -> dict[str, tuple[int, Reference]]:
-    """Reference key -> its number in the References section and the reference, in order of
-    first use (the cards at a glance first, as in the HTML report)."""
-    numbers: dict[str, tuple[int, Reference]] = {}
-    for refs in [c.references for c in cards] + [i.references for i in items]:
-        for ref in refs:
-            numbers.setdefault(ref.key, (len(numbers) + 1, ref))
-    return numbers
 
 
 def _feedback(items: Sequence[FeedbackItem],
@@ -254,11 +245,7 @@ def _feedback_item(item: FeedbackItem,
 
 
 def _reference_value(ref: Reference) -> str:
-    if ref.value is None:
-        return "see"
-    value = f"{ref.value:g}"
-    unit = ref.unit if ref.unit == "%" else f" {ref.unit}"
-    return f"**{escape_md(value + unit)}**"
+    return f"**{escape_md(reference_value(ref))}**" if ref.value is not None else "see"
 
 
 def _references(numbers: Mapping[str, tuple[int, Reference]]) -> str:
@@ -272,7 +259,6 @@ def _references(numbers: Mapping[str, tuple[int, Reference]]) -> str:
 
 def _appendix(result: AnalysisResult) -> str:
     events = result.events
-    q = result.metrics.questions
 
     def of(*kinds: str) -> list[Event]:
         return [e for e in events if e.type in kinds]
@@ -280,7 +266,8 @@ def _appendix(result: AnalysisResult) -> str:
     out = ["## Appendix: coded events", "",
            "Every event the rules coded, with the words it rests on. Check them: automatic coding "
            "can miss or mis-code an event."]
-    out += ["", f"### Clinician questions ({q.open} open, {q.closed} closed)", ""]
+    out += ["", f"### Clinician questions ({m.QUESTIONS_OPEN(result)} open, "
+                f"{m.QUESTIONS_CLOSED(result)} closed)", ""]
     out.append(_event_table(of("question"), ("Open/closed", "Tags"),
                             lambda e: (escape_md(e.label), escape_md(", ".join(e.tags)) or "-")))
     out += ["", "### Interruptions", ""]
@@ -321,7 +308,7 @@ def _event_table(events: Sequence[Event], header: Sequence[str], cells: Any) -> 
         return "None found."
     rows = [(f"{clock(e.start_s)}", *cells(e), escape_md(quote(e.text)) + _unsure(e))
             for e in events]
-    return _table(("Time", *header, "Said"), rows)
+    return table(("Time", *header, "Said"), rows)
 
 
 def _unsure(e: Event) -> str:
@@ -342,10 +329,10 @@ def _methods(result: AnalysisResult) -> str:
     lines.append(f"- consult-audio version {version}{analysed}")
     for key, value in metadata_of(result).items():
         lines.append(f"- {escape_md(key.replace('_', ' ').capitalize())}: {escape_md(value)}")
-    models = [m for m in prov.get("models", []) or [] if isinstance(m, Mapping)]
-    for m in models:
+    models = [model for model in prov.get("models", []) or [] if isinstance(model, Mapping)]
+    for model in models:
         lines.append("- Model: " + escape_md(", ".join(
-            f"{k} {str(v)[:12] + '...' if k == 'sha256' else v}" for k, v in m.items())))
+            f"{k} {str(v)[:12] + '...' if k == 'sha256' else v}" for k, v in model.items())))
     if not models:
         lines.append("- No speech models: the analysis read a timed transcript.")
     if isinstance(prov.get("audio"), Mapping):
@@ -367,7 +354,7 @@ def _methods(result: AnalysisResult) -> str:
     if models or isinstance(prov.get("audio"), Mapping):
         lines += ["The transcript and speakers came from speech recognition and diarisation; "
                   "their errors add to these figures.", ""]
-    lines.append(_table(("Measure", "Agreement with hand coding", "Note"), (
+    lines.append(table(("Measure", "Agreement with hand coding", "Note"), (
         (escape_md(k.measure), escape_md(k.figure), escape_md(k.note) or "-")
         for k in KNOWN_ERROR)))
     lines.append("")
