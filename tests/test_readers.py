@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from consult_audio.errors import InputError
-from consult_audio.model import Role, Speaker, Utterance, Word
+from consult_audio.model import Role, Span, Speaker, Turn, Utterance, Word
 from consult_audio.readers import jsonfile as jsonfile_reader
 from consult_audio.readers import load_consultation, read_segments
+from consult_audio.readers import rttm as rttm_reader
 from consult_audio.readers.base import Segment, split_speaker_prefix
 
 TextGridBuilder = Callable[..., str]  # the ``textgrid_text`` fixture of conftest.py
@@ -299,6 +300,47 @@ def test_rttm_without_words(tmp_path: Path) -> None:
     rttm = write(tmp_path / "c7.rttm", RTTM)
     with pytest.raises(InputError, match=r"c7\.rttm: .*c7\.words\.json, c7\.words\.tsv"):
         read_segments(rttm)
+
+
+def test_rttm_turns_of_several_recordings(tmp_path: Path) -> None:
+    # a benchmark's reference RTTM: turns of two recordings, a comment and another record type
+    rttm = write(tmp_path / "reference.rttm", (
+        ";; reference\n"
+        "SPEAKER dev00 1 1.440 11.872 <NA> <NA> MEE009 <NA> <NA>\n"
+        "SPKR-INFO dev00 1 <NA> <NA> <NA> unknown MEE009 <NA> <NA>\n"
+        "SPEAKER dev01 1 0.5 2.0 <NA> <NA> FEO065 <NA> <NA>\n"
+        "SPEAKER dev00 1 13.152 3.770 <NA> <NA> MEE012 <NA> <NA>\n"
+    ))
+    turns = rttm_reader.read_turns(rttm)
+    assert list(turns) == ["dev00", "dev01"]
+    assert turns["dev00"] == [Turn(1.44, pytest.approx(13.312), "MEE009"),
+                              Turn(13.152, pytest.approx(16.922), "MEE012")]
+    assert turns["dev01"][0].span == Span(0.5, 2.5)
+    # the consultation reader takes one recording a file
+    with pytest.raises(InputError, match="turns of 2 recordings \\(dev00, dev01\\)"):
+        read_segments(rttm)
+
+
+def test_rttm_turns_reject_a_short_line(tmp_path: Path) -> None:
+    rttm = write(tmp_path / "bad.rttm", "SPEAKER c7 1 0.0 x <NA> <NA> A\nSPEAKER c7 1 0.0\n")
+    with pytest.raises(InputError, match="line 1: 'x' is not a number"):
+        rttm_reader.read_turns(rttm)
+    write(rttm, "SPEAKER c7 1 0.0 1.0\n")
+    with pytest.raises(InputError, match="line 1: a SPEAKER line needs at least 8 fields"):
+        rttm_reader.read_turns(rttm)
+    assert rttm_reader.read_turns(write(tmp_path / "empty.rttm", ";; nothing\n")) == {}
+
+
+def test_uem_scored_regions(tmp_path: Path) -> None:
+    uem = write(tmp_path / "reference.uem",
+                ";; scored\ndev00 NA 0.000 30.000\n\ndev01 1 2.5 28.0\n")
+    assert rttm_reader.read_uem(uem) == {"dev00": Span(0.0, 30.0), "dev01": Span(2.5, 28.0)}
+    for text, problem in (("dev00 NA 0.0\n", "line 1: a UEM line needs"),
+                          ("dev00 NA 5.0 4.0\n", "line 1: the region ends before it starts"),
+                          ("dev00 NA 0 1\ndev00 NA 2 3\n", "line 2: a second scored region"),
+                          ("dev00 NA zero 1\n", "'zero' is not a number")):
+        with pytest.raises(InputError, match=problem):
+            rttm_reader.read_uem(write(uem, text))
 
 
 # --- JSON ---------------------------------------------------------------------------------------

@@ -12,20 +12,26 @@ turns; other record types are ignored. The words come from the first of these be
 Each word goes to the turn it overlaps most in time; a word overlapping no turn, or two turns
 equally, goes to the nearest (by gap, then by distance between midpoints). A turn's text is its
 words in time order, joined with spaces.
+
+:func:`read_turns` reads the turns alone, of every recording in the file (a reference RTTM of a
+diarisation benchmark), and :func:`read_uem` the scored regions that go with it (UEM:
+``file channel start end``, seconds).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from consult_audio.errors import InputError
-from consult_audio.model import Word
+from consult_audio.model import Span, Turn, Word
 from consult_audio.readers.base import Segment, read_utf8
 from consult_audio.readers.jsonfile import load_json, word_from_dict
+
+__all__ = ["WORDS_SUFFIXES", "assign_words", "read", "read_turns", "read_uem"]
 
 WORDS_SUFFIXES = (".words.json", ".words.tsv", ".words.ctm", ".ctm")
 
@@ -39,21 +45,22 @@ def read(path: Path) -> list[Segment]:
                                f"({names} in {path.parent})")
     words = _read_words(words_path)
     buckets: list[list[Word]] = [[] for _ in turns]
-    for word, turn in zip(words, assign_words(turns, words), strict=True):
-        buckets[turn].append(word)
+    for word, index in zip(words, assign_words(turns, words), strict=True):
+        buckets[index].append(word)
     segments = []
-    for (speaker, start, end), bucket in zip(turns, buckets, strict=True):
+    for turn, bucket in zip(turns, buckets, strict=True):
         own = sorted(bucket, key=lambda w: w.start)
-        own_words = tuple(Word(w.text, w.start, w.end, w.probability, speaker) for w in own)
-        segments.append(Segment(speaker, start, end, " ".join(w.text for w in own), own_words))
+        own_words = tuple(Word(w.text, w.start, w.end, w.probability, turn.speaker) for w in own)
+        segments.append(Segment(turn.speaker, turn.start, turn.end,
+                                " ".join(w.text for w in own), own_words))
     return segments
 
 
-def assign_words(turns: list[tuple[str, float, float]], words: list[Word]) -> list[int]:
+def assign_words(turns: Sequence[Turn], words: Sequence[Word]) -> list[int]:
     """For each word, the index of its turn: the largest time overlap, then the smallest gap, then
     the closest midpoint."""
-    starts = np.array([t[1] for t in turns])
-    ends = np.array([t[2] for t in turns])
+    starts = np.array([t.start for t in turns])
+    ends = np.array([t.end for t in turns])
     mids = (starts + ends) / 2
     owner = []
     for w in words:
@@ -69,9 +76,11 @@ def _words_candidates(path: Path) -> list[Path]:
     return [path.with_name(path.stem + suffix) for suffix in WORDS_SUFFIXES]
 
 
-def _turns(path: Path) -> list[tuple[str, float, float]]:
-    turns = []
-    files = set()
+def read_turns(path: Path) -> dict[str, list[Turn]]:
+    """The ``SPEAKER`` turns of an RTTM file by recording (its second field), in file order;
+    other record types and ``;;`` comments are ignored. :class:`InputError` on a ``SPEAKER`` line
+    with too few fields or a time that is not a number."""
+    out: dict[str, list[Turn]] = {}
     for number, line in enumerate(read_utf8(path).splitlines(), 1):
         fields = line.split()
         if not fields or fields[0] != "SPEAKER":
@@ -79,15 +88,42 @@ def _turns(path: Path) -> list[tuple[str, float, float]]:
         if len(fields) < 8:
             raise InputError(path, f"line {number}: a SPEAKER line needs at least 8 fields "
                                    "(SPEAKER file channel start duration <NA> <NA> speaker)")
-        start = _float(path, number, fields[3])
-        turns.append((fields[7], start, start + _float(path, number, fields[4])))
-        files.add(fields[1])
-    if not turns:
+        start, duration = _float(path, number, fields[3]), _float(path, number, fields[4])
+        out.setdefault(fields[1], []).append(Turn(start, start + duration, fields[7]))
+    return out
+
+
+def read_uem(path: Path) -> dict[str, Span]:
+    """The scored region of each recording of a UEM file (``file channel start end``, seconds);
+    ``;;`` comments and blank lines are skipped. :class:`InputError` on a line with too few
+    fields, a time that is not a number, an end before the start, or a second region for one
+    recording (one region a recording is supported)."""
+    out: dict[str, Span] = {}
+    for number, line in enumerate(read_utf8(path).splitlines(), 1):
+        fields = line.split()
+        if not fields or fields[0].startswith(";;"):
+            continue
+        if len(fields) < 4:
+            raise InputError(path, f"line {number}: a UEM line needs 'file channel start end'")
+        span = Span(_float(path, number, fields[2]), _float(path, number, fields[3]))
+        if span.end < span.start:
+            raise InputError(path, f"line {number}: the region ends before it starts")
+        if fields[0] in out:
+            raise InputError(path, f"line {number}: a second scored region for {fields[0]!r}; "
+                                   "give one region a recording")
+        out[fields[0]] = span
+    return out
+
+
+def _turns(path: Path) -> list[Turn]:
+    by_file = read_turns(path)
+    if not by_file:
         raise InputError(path, "no SPEAKER lines; is this an RTTM file?")
-    if len(files) > 1:
-        raise InputError(path, f"turns of {len(files)} recordings ({', '.join(sorted(files))}); "
-                               "give one RTTM file per consultation")
-    return turns
+    if len(by_file) > 1:
+        names = ", ".join(sorted(by_file))
+        raise InputError(path, f"turns of {len(by_file)} recordings ({names}); give one RTTM file "
+                               "per consultation")
+    return next(iter(by_file.values()))
 
 
 def _read_words(path: Path) -> list[Word]:
