@@ -72,7 +72,7 @@ def test_blockwise_features_are_faster_whispers_own(samples: int) -> None:
     # must be those faster-whisper computes for the whole signal at once.
     from faster_whisper.feature_extractor import FeatureExtractor
 
-    from consult_audio.audio.transcribe import BlockwiseFeatures, _centred_slice
+    from consult_audio.audio.faster_whisper_engine import BlockwiseFeatures, _centred_slice
 
     wave = (np.random.default_rng(samples).standard_normal(samples) * 0.1).astype(np.float32)
     whole = FeatureExtractor()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from consult_audio.audio.diarise import Turn
+from consult_audio.audio.turns import Turn
 from consult_audio.model import Word
 from consult_audio.readers.base import Segment
 

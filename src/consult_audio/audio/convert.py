@@ -16,19 +16,23 @@ from __future__ import annotations
 import io
 import json
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from consult_audio.audio.models import ModelError
-
-if TYPE_CHECKING:
-    from consult_audio.audio.models import ResolvedModel
+from consult_audio.audio.errors import ModelError
 
 # dtype codes of CTranslate2's model.bin
 _DTYPES: dict[int, Any] = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 N_MELS = 80  # mel bands of Whisper models before large-v3
+
+
+class ModelFiles(Protocol):
+    """The files of a model, read by name (a :class:`~consult_audio.audio.models.ResolvedModel`;
+    typed by what is used, so that this module needs nothing of the registry)."""
+
+    def read(self, name: str) -> bytes: ...
 
 
 def read_ct2(data: bytes) -> dict[str, npt.NDArray[Any]]:
@@ -140,7 +144,7 @@ def _state_dict(v: dict[str, npt.NDArray[Any]]) -> tuple[dict[str, Any], dict[st
     return state, dims
 
 
-def openai_checkpoint(source: ResolvedModel) -> bytes:
+def openai_checkpoint(source: ModelFiles) -> bytes:
     """An openai-whisper checkpoint (``torch.save`` bytes) from a CTranslate2 Whisper model.
 
     The checkpoint holds ``dims``, ``model_state_dict`` and ``alignment_heads`` (the

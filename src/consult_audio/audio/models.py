@@ -16,6 +16,7 @@ Hashes of hub files are recorded in ``<models dir>/<name>/.sha256.json`` when pu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.resources
 import importlib.util
@@ -27,17 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consult_audio.errors import ConsultAudioError
+from consult_audio.audio.errors import ModelError as ModelError  # re-exported: its old home
 
 log = logging.getLogger(__name__)
 
 HASH_CHUNK = 1 << 22  # bytes read at a time when hashing weights
 RECORDED_HASHES = ".sha256.json"  # per-model file of the hashes recorded at pull time
 DEFAULT_TRANSCRIBER = "whisper-base"
-
-
-class ModelError(ConsultAudioError):
-    """A model is unknown, missing or does not match its recorded hash."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +202,13 @@ def resolve(name: str, *, check_hashes: bool = True) -> ResolvedModel:
             else f"consult-audio models verify {name}")
     raise ModelError(f"model {name!r} is not in {models_dir()}; run `{hint}` once (with the "
                      "network on for a download), then analyse offline")
+
+
+@functools.cache
+def shipped_model_provenance(name: str) -> dict[str, Any]:
+    """Name, licence and SHA-256 of a model whose weights ship in an installed package, hashed
+    once per process: provenance is asked for after every file of a batch."""
+    return resolve(name).provenance()
 
 
 def _check(model: ModelSpec, expected: Mapping[str, str | None], actual: Mapping[str, str],

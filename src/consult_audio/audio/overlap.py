@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from consult_audio.audio.decode import SAMPLE_RATE, Audio
-from consult_audio.audio.diarise import torch_device, torch_threads
+from consult_audio.audio.device import torch_device, torch_threads
 from consult_audio.audio.models import ModelError, ResolvedModel, resolve
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env

@@ -27,14 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from consult_audio.audio.decode import Audio
-from consult_audio.audio.diarise import (
-    Diarisation,
-    Turn,
-    exclusive_turns,
-    require_speech,
-    torch_device,
-)
+from consult_audio.audio.device import torch_device
 from consult_audio.audio.models import ModelError, resolve, sha256_of
+from consult_audio.audio.turns import Diarisation, Turn, exclusive_turns, require_speech
 from consult_audio.errors import ConsultAudioError
 from consult_audio.privacy.network import enforce_offline_env
 

@@ -196,7 +196,7 @@ def find_voices(
 def _fine_clusters(embeddings: npt.NDArray[np.float32]) -> list[npt.NDArray[np.int64]]:
     """The window indices of each cluster of a clustering into :data:`FINE_CLUSTERS` (fewer
     for a short recording)."""
-    from consult_audio.audio.diarise import cluster
+    from consult_audio.audio.clustering import cluster
 
     fine = min(FINE_CLUSTERS, len(embeddings) // 3)
     if fine < 3:
