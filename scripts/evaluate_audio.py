@@ -30,7 +30,8 @@ spread evenly over their segment's rendered span), so that overlapping speech is
 order it was spoken.
 
 The scoring helpers are pure and unit-tested in ``tests/test_evaluate_audio.py``; gold loading and
-question matching come from ``scripts/evaluate.py``.
+question matching come from :mod:`consult_audio.evaluation` (as in ``scripts/evaluate.py``), the
+RTTM and UEM files are read by :mod:`consult_audio.readers.rttm`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from consult_audio.evaluation.coding import Question, coding_from_gold
+from consult_audio.evaluation.corpora import transcript_paths
+from consult_audio.evaluation.scoring import (
+    PSYCHOSOCIAL_TURN_TOLERANCE,
+    Counts,
+    match_questions,
+    within,
+)
+from consult_audio.readers.rttm import read_turns, read_uem
+from consult_audio.stats import cohen_kappa
 
 log = logging.getLogger("evaluate_audio")
 
@@ -79,25 +91,6 @@ TARGETS = {
     "sample_der": 0.10,
     "sample_wer": 0.25,
 }
-
-_EVALUATE = Path(__file__).resolve().with_name("evaluate.py")
-
-
-def _load_evaluate() -> Any:
-    """``scripts/evaluate.py`` as a module (scripts/ is not a package)."""
-    name = "evaluate_script"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, _EVALUATE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-ev = _load_evaluate()
-
 
 # --- pure scoring --------------------------------------------------------------------------------
 
@@ -354,24 +347,17 @@ def pyannote_sample() -> Path | None:
     return path if path.is_file() else None
 
 
-def read_rttm(path: Path) -> dict[str, list[tuple[float, float, str]]]:
-    """``file id -> [(start, end, speaker)]`` from an RTTM file."""
-    out: dict[str, list[tuple[float, float, str]]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 8 and parts[0] == "SPEAKER":
-            start, dur = float(parts[3]), float(parts[4])
-            out.setdefault(parts[1], []).append((start, start + dur, parts[7]))
-    return out
+def rttm_turns(path: Path) -> dict[str, list[tuple[float, float, str]]]:
+    """``file id -> [(start, end, speaker)]``: the turns of an RTTM file
+    (:func:`consult_audio.readers.rttm.read_turns`) as the scoring helpers take them."""
+    return {file_id: [(t.start, t.end, t.speaker) for t in turns]
+            for file_id, turns in read_turns(path).items()}
 
 
-def read_uem(path: Path) -> dict[str, tuple[float, float]]:
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 4:
-            out[parts[0]] = (float(parts[2]), float(parts[3]))
-    return out
+def uem_regions(path: Path) -> dict[str, tuple[float, float]]:
+    """``file id -> (start, end)``: the scored regions of a UEM file
+    (:func:`consult_audio.readers.rttm.read_uem`)."""
+    return {file_id: (span.start, span.end) for file_id, span in read_uem(path).items()}
 
 
 def read_stm(path: Path) -> list[tuple[float, float, str, str]]:
@@ -542,9 +528,7 @@ def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dic
     from consult_audio.model import Role
     from consult_audio.readers import load_consultation
 
-    root = gold_root.parent
-    tgs = [root / "transcripts" / f"{reference.id}_{who}.TextGrid"
-           for who in ("doctor", "patient")]
+    tgs = transcript_paths("primock57", gold_root.parent, reference.id)
     gold = json.loads((gold_root / f"{reference.id}.gold.json").read_text(encoding="utf-8"))
     c = load_consultation(tgs, roles={"doctor": Role.CLINICIAN, "patient": Role.PATIENT})
     rendered = {(round(s, 3), role): e for s, e, role, _ in reference.segments}
@@ -556,16 +540,16 @@ def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dic
         if role == "clinician":
             spans.append((u.start, end if end is not None else u.end))
             clinician_u.append(k)
-    ref_coding = ev.coding_from_gold(gold, [u.start for u in c.utterances])
+    ref_coding = coding_from_gold(gold, [u.start for u in c.utterances])
     predicted = []
     for e in result.events:
         if e.type == "question" and e.role == "clinician":
-            k = match_by_time(e.start_s, e.end_s, spans)
-            predicted.append(ev.Question(clinician_u[k] if k is not None else -1, e.text,
+            k = match_by_time(e.start, e.end, spans)
+            predicted.append(Question(clinician_u[k] if k is not None else -1, e.text,
                                          e.label, tuple(e.tags)))
-    matches = ev.match_questions(predicted, ref_coding.questions,
+    matches = match_questions(predicted, ref_coding.questions,
                                  threshold=AUDIO_QUESTION_MATCH)
-    counts = ev.Counts(len(matches), len(predicted) - len(matches),
+    counts = Counts(len(matches), len(predicted) - len(matches),
                        len(ref_coding.questions) - len(matches))
     pred_s = result.metrics.psychosocial.first_s
     return {
@@ -573,7 +557,7 @@ def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dic
         "questions": counts.as_dict(),
         "open_closed": [(predicted[i].type, ref_coding.questions[j].type) for i, j in matches],
         "psychosocial": {"pred_s": pred_s, "gold_s": ref_coding.first_psychosocial_s,
-                         "within_20s": ev.within(pred_s, ref_coding.first_psychosocial_s,
+                         "within_20s": within(pred_s, ref_coding.first_psychosocial_s,
                                                  PSYCHOSOCIAL_WITHIN_S)},
     }
 
@@ -581,14 +565,14 @@ def compare_with_gold(result: Any, reference: Reference, gold_root: Path) -> dic
 def gold_totals(files: Sequence[Mapping[str, Any]], which: str) -> dict[str, Any]:
     """Micro-averaged question scores, kappa and psychosocial agreement over the gold files."""
     rows = [f["gold"][which] for f in files if "gold" in f]
-    counts = sum((ev.Counts(r["questions"]["tp"], r["questions"]["fp"], r["questions"]["fn"])
-                  for r in rows), ev.Counts())
+    counts = sum((Counts(r["questions"]["tp"], r["questions"]["fp"], r["questions"]["fn"])
+                  for r in rows), Counts())
     pairs = [tuple(p) for r in rows for p in r["open_closed"]]
     return {
         "consultations": len(rows),
         "questions": counts.as_dict(),
         "open_closed_matched": len(pairs),
-        "open_closed_kappa": ev.cohen_kappa([p for p, _ in pairs], [g for _, g in pairs]),
+        "open_closed_kappa": cohen_kappa([p for p, _ in pairs], [g for _, g in pairs]),
         "psychosocial_within_20s": sum(bool(r["psychosocial"]["within_20s"]) for r in rows),
     }
 
@@ -597,7 +581,7 @@ def evaluate_ami(pipeline: Any, ami_dir: Path, diariser: str) -> list[dict[str, 
     """DER of the diariser alone (2-4 speakers) on each AMI excerpt."""
     from consult_audio.audio.decode import load_audio
 
-    rttm, uem = read_rttm(ami_dir / "reference.rttm"), read_uem(ami_dir / "reference.uem")
+    rttm, uem = rttm_turns(ami_dir / "reference.rttm"), uem_regions(ami_dir / "reference.uem")
     out = []
     for wav in sorted(ami_dir.glob("*.wav")):
         if wav.stem not in rttm:
@@ -618,7 +602,7 @@ def evaluate_ami(pipeline: Any, ami_dir: Path, diariser: str) -> list[dict[str, 
 def evaluate_sample(pipeline: Any, wav: Path, *, baseline: Baseline | None) -> dict[str, Any]:
     """DER and WER of the whole pipeline on pyannote's sample call."""
     stm = read_stm(wav.with_suffix(".stm"))
-    rttm = next(iter(read_rttm(wav.with_suffix(".rttm")).values()))
+    rttm = next(iter(rttm_turns(wav.with_suffix(".rttm")).values()))
     reference = time_ordered_text(timed_reference_words([(s, e, t) for s, e, _, t in stm]))
     c = pipeline.consultation(wav, consultation_id="sample")
     duration = pipeline.last_run["audio"]["duration_s"]
@@ -835,9 +819,9 @@ def compare_osce(audio_result: Any, text_result: Any, reference: OsceReference,
     text_first = min((e.utterance for e in text_result.events if e.type == "psychosocial"),
                      default=None)
     return {
-        "questions_vs_reference": ev.Counts(len(vs_reference), len(audio_q) - len(vs_reference),
+        "questions_vs_reference": Counts(len(vs_reference), len(audio_q) - len(vs_reference),
                                             len(ref_questions) - len(vs_reference)).as_dict(),
-        "questions_vs_transcript": ev.Counts(len(vs_text), len(audio_q) - len(vs_text),
+        "questions_vs_transcript": Counts(len(vs_text), len(audio_q) - len(vs_text),
                                              len(text_q) - len(vs_text)).as_dict(),
         "transcript_vs_reference": _counts_of(match_spans(text_spans, ref_questions),
                                               len(text_q), len(ref_questions)),
@@ -848,13 +832,13 @@ def compare_osce(audio_result: Any, text_result: Any, reference: OsceReference,
 
 
 def _counts_of(pairs: Sequence[tuple[int, int]], predicted: int, reference: int) -> dict[str, Any]:
-    return ev.Counts(len(pairs), predicted - len(pairs), reference - len(pairs)).as_dict()
+    return Counts(len(pairs), predicted - len(pairs), reference - len(pairs)).as_dict()
 
 
 def _turns_within(a: int | None, b: int | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    return abs(a - b) <= ev.PSYCHOSOCIAL_TURN_TOLERANCE
+    return abs(a - b) <= PSYCHOSOCIAL_TURN_TOLERANCE
 
 
 def evaluate_osce(pipeline: Any, audio: Path, transcript: Path) -> dict[str, Any]:
@@ -902,8 +886,8 @@ def evaluate_osce(pipeline: Any, audio: Path, transcript: Path) -> dict[str, Any
 def summarise_osce(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Pooled and mean figures over the OSCE recordings."""
     def pooled(key: str) -> dict[str, Any]:
-        counts = sum((ev.Counts(f[key]["tp"], f[key]["fp"], f[key]["fn"]) for f in files),
-                     ev.Counts())
+        counts = sum((Counts(f[key]["tp"], f[key]["fp"], f[key]["fn"]) for f in files),
+                     Counts())
         return counts.as_dict()
 
     def sa(key: str) -> float | None:
@@ -932,7 +916,7 @@ def summarise_osce(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "questions_vs_transcript": pooled("questions_vs_transcript"),
         "transcript_vs_reference": pooled("transcript_vs_reference"),
         "open_closed_matched": len(pairs),
-        "open_closed_kappa": ev.cohen_kappa([a for a, _ in pairs], [b for _, b in pairs]),
+        "open_closed_kappa": cohen_kappa([a for a, _ in pairs], [b for _, b in pairs]),
         "open_closed_agreement": (sum(a == b for a, b in pairs) / len(pairs)) if pairs else None,
         "psychosocial_first_turn_within": sum(f["psychosocial_first_turn"]["within"]
                                               for f in files),
@@ -989,7 +973,7 @@ def print_osce(files: Sequence[Mapping[str, Any]], summary: Mapping[str, Any],
         (f"open/closed vs the transcript's analysis ({s['open_closed_matched']} matched): "
          "kappa / agreement",
          f"{_f(s['open_closed_kappa'])} / {_f(s['open_closed_agreement'])}"),
-        (f"first psychosocial turn within {ev.PSYCHOSOCIAL_TURN_TOLERANCE} turns of the "
+        (f"first psychosocial turn within {PSYCHOSOCIAL_TURN_TOLERANCE} turns of the "
          "transcript's", f"{s['psychosocial_first_turn_within']}/{s['files']}"),
         ("real-time factor (audio s / pipeline s)",
          _f(s["audio_seconds"] / s["pipeline_seconds"], 2) if s["pipeline_seconds"] else "-"),

@@ -196,7 +196,7 @@ def make_spliced(data_dir: Path, out_dir: Path, host_id: str, speaker: str,
     from consult_audio.audio.diarise import speech_regions
 
     ami = data_dir / "ami"
-    rttm = ea.read_rttm(ami / "reference.rttm")
+    rttm = ea.rttm_turns(ami / "reference.rttm")
     host = load_audio(data_dir / "osce" / "audio" / f"{host_id}.mp3").mono()
     regions = speech_regions(host)
     speech = np.concatenate([host[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)]
@@ -312,7 +312,8 @@ def evaluate_ami(diariser: Any, detector: Any, ami_dir: Path) -> list[dict[str, 
     from consult_audio.audio.align import overlap_turns
     from consult_audio.audio.decode import load_audio
 
-    rttm, uem = ea.read_rttm(ami_dir / "reference.rttm"), ea.read_uem(ami_dir / "reference.uem")
+    rttm = ea.rttm_turns(ami_dir / "reference.rttm")
+    uem = ea.uem_regions(ami_dir / "reference.uem")
     out = []
     for wav in sorted(ami_dir.glob("*.wav")):
         if wav.stem not in rttm:

