@@ -9,22 +9,47 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from consult_audio.agreement import AgreementError, agreement, cohen_kappa
+from consult_audio.agreement import AgreementError, compare_codes, read_codes
+from consult_audio.analysis import analyse
 from consult_audio.batch import synthetic
 from consult_audio.batch.database import DB_NAME
 from consult_audio.batch.manifest import scan_folder
+from consult_audio.batch.outputs import agreement
 from consult_audio.batch.runner import BatchOptions, run_batch
 from consult_audio.cli import is_safe_id, main
+from consult_audio.model import Consultation, Role, Speaker, Utterance
 
 
-def test_cohen_kappa_known_values() -> None:
-    # 20 items: 10 agree yes, 5 agree no, 5 disagree -> po 0.75, pe 0.5, kappa 0.5
-    pairs = [("y", "y")] * 10 + [("n", "n")] * 5 + [("y", "n")] * 5
-    pe = (15 * 10 + 5 * 10) / 400
-    assert cohen_kappa(pairs) == pytest.approx((0.75 - pe) / (1 - pe))
-    assert cohen_kappa([("a", "a"), ("b", "b")]) == 1.0
-    assert cohen_kappa([("a", "a")] * 3) is None  # undefined: one label throughout
-    assert cohen_kappa([]) is None
+def test_compare_codes_reads_analysis_results(tmp_path: Path) -> None:
+    # No run database: the results of analysing a literal consultation, coded by hand.
+    c = Consultation("lit", 20.0, (Speaker("dr", Role.CLINICIAN), Speaker("pt", Role.PATIENT)), (
+        Utterance("dr", 0.0, 3.0, "What brings you in today?"),
+        Utterance("pt", 3.5, 8.0, "My knee has been sore for a week."),
+        Utterance("dr", 8.5, 10.0, "Is it swollen?"),
+        Utterance("pt", 10.5, 11.5, "No."),
+        Utterance("dr", 12.0, 14.0, "Tell me about the pain."),
+        Utterance("pt", 14.5, 19.0, "It aches when I walk."),
+    ))
+    result = analyse(c)
+    asked = {e.utterance: e.label for e in result.events if e.type == "question"}
+    assert asked == {0: "open", 2: "closed", 4: "open"}
+    # The researcher coded utterance 2 as open and missed utterance 4, and coded utterance 5.
+    codes = write_codes(tmp_path / "codes.csv", [
+        {"id": "lit", "type": "question", "utterance": 0, "label": "open"},
+        {"id": "lit", "type": "question", "utterance": 2, "label": "open"},
+        {"id": "lit", "type": "question", "utterance": 5, "label": "open"},
+    ], ["id", "type", "utterance", "label"])
+    (row,) = compare_codes(read_codes(codes), {"lit": result}, codes)
+    assert (row.units, row.human, row.auto, row.both) == (6, 3, 3, 2)
+    assert (row.auto_only, row.human_only) == (1, 1)
+    assert row.precision == pytest.approx(2 / 3) and row.recall == pytest.approx(2 / 3)
+    assert row.f1 == pytest.approx(2 / 3)
+    # 2x2 over 6 utterances: 2 both, 1 each alone, 2 neither: po 4/6, pe 0.5 -> kappa 1/3.
+    assert row.kappa == pytest.approx(1 / 3)
+    assert (row.label_units, row.label_agreement) == (2, 0.5)
+    assert row.label_kappa == pytest.approx(0.0)
+    with pytest.raises(AgreementError, match="'lit' is not in the run"):
+        compare_codes(read_codes(codes), {"other": result}, codes)
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from click.testing import CliRunner
 from consult_audio.batch import synthetic
 from consult_audio.batch.database import DB_NAME, RunDirError
 from consult_audio.batch.manifest import read_manifest
+from consult_audio.batch.outputs import export_run, forget, load_result
 from consult_audio.batch.runner import BatchOptions, run_batch
 from consult_audio.cli import is_safe_id, main
-from consult_audio.export import export_run, forget
-from consult_audio.export.tables import load_result
 from consult_audio.readers import load_consultation
 from consult_audio.render.csv import write_metrics_csv
 

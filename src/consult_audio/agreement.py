@@ -1,4 +1,4 @@
-"""Agreement between the automatic events of a batch run and a researcher's own codes.
+"""Agreement between the automatic events of analysis results and a researcher's own codes.
 
 The unit is the utterance: for each event type the researcher coded, every utterance of the coded
 consultations is "has this event" or not, once by the researcher and once by consult-audio. From
@@ -18,7 +18,9 @@ The codes file is a CSV with a header row:
   column to choose between overlapping utterances);
 - ``label`` (optional).
 
-Only the consultations named in the file, and only the event types it uses, are compared.
+Only the consultations named in the file, and only the event types it uses, are compared. The
+statistics are those of :mod:`consult_audio.stats`; the results come from a batch run through
+:func:`consult_audio.batch.outputs.agreement`.
 """
 
 from __future__ import annotations
@@ -26,18 +28,16 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consult_audio.batch.database import RunDatabase
 from consult_audio.errors import ConsultAudioError
-from consult_audio.model import EVENT_TYPES
+from consult_audio.model import EVENT_TYPES, AnalysisResult
+from consult_audio.stats import cohen_kappa, prf
 
-__all__ = ["AgreementError", "TypeAgreement", "agreement", "cohen_kappa", "read_codes",
+__all__ = ["AgreementError", "Code", "TypeAgreement", "compare_codes", "read_codes",
            "write_agreement_csv"]
 
 Unit = tuple[str, int]  # (consultation id, utterance index)
@@ -86,24 +86,6 @@ class TypeAgreement:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
-    """Cohen's kappa of two codings (pairs of labels); ``None`` when undefined (chance agreement
-    is 1: both codings used one and the same label throughout) or with no pairs."""
-    n = len(pairs)
-    if n == 0:
-        return None
-    observed = sum(a == b for a, b in pairs) / n
-    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
-    expected = sum(first[k] * second.get(k, 0) for k in first) / (n * n)
-    if math.isclose(expected, 1.0):
-        return None
-    return (observed - expected) / (1 - expected)
-
-
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
-
-
 def read_codes(path: Path) -> list[Code]:
     """The rows of a codes file (see the module docstring)."""
     try:
@@ -146,21 +128,18 @@ def read_codes(path: Path) -> list[Code]:
     return codes
 
 
-def agreement(run_dir: Path, codes_path: Path) -> list[TypeAgreement]:
-    """Per event type used in the codes file, the agreement over the consultations it names."""
-    codes = read_codes(codes_path)
-    if not codes:
-        raise AgreementError(f"{codes_path}: no codes")
+def compare_codes(codes: Sequence[Code], results: Mapping[str, AnalysisResult],
+                  codes_path: Path) -> list[TypeAgreement]:
+    """Per event type used in ``codes``, the agreement of ``results`` (by consultation id) with
+    them over the consultations they name; ``codes_path`` names the file in errors."""
     ids = list(dict.fromkeys(code.id for code in codes))
-    with RunDatabase(run_dir) as db:
-        utterances = _utterances(db, ids, codes_path)
-        auto: dict[str, dict[Unit, list[str]]] = {}
-        for cid in ids:
-            for kind, label, index in db.conn.execute(
-                    "SELECT type, label, utterance FROM events WHERE consultation_id = ? "
-                    "ORDER BY idx", (cid,)):
-                if index is not None:
-                    auto.setdefault(kind, {}).setdefault((cid, index), []).append(label or "")
+    utterances = _utterances(results, ids, codes_path)
+    auto: dict[str, dict[Unit, list[str]]] = {}
+    for cid in ids:
+        for e in results[cid].events:
+            if e.utterance is not None:
+                auto.setdefault(e.type, {}).setdefault((cid, e.utterance), []).append(
+                    e.label or "")
     human: dict[str, dict[Unit, str]] = {}
     for code in codes:
         if code.type:
@@ -171,16 +150,17 @@ def agreement(run_dir: Path, codes_path: Path) -> list[TypeAgreement]:
             for kind in EVENT_TYPES if kind in human]
 
 
-def _utterances(db: RunDatabase, ids: Sequence[str],
+def _utterances(results: Mapping[str, AnalysisResult], ids: Sequence[str],
                 codes_path: Path) -> dict[str, list[tuple[float, float, str, str]]]:
     out = {}
     for cid in ids:
-        rows = db.conn.execute("SELECT start_s, end_s, speaker, role FROM utterances WHERE "
-                               "consultation_id = ? ORDER BY idx", (cid,)).fetchall()
-        if not rows:
+        result = results.get(cid)
+        if result is None or not result.consultation.utterances:
             raise AgreementError(f"{codes_path}: consultation {cid!r} is not in the run "
                                  "(no result); check the id, or run the batch first")
-        out[cid] = [(s, e, str(sp).lower(), str(r).lower()) for s, e, sp, r in rows]
+        c = result.consultation
+        out[cid] = [(u.start, u.end, u.speaker.lower(), str(c.role_of(u.speaker)).lower())
+                    for u in c.utterances]
     return out
 
 
@@ -207,18 +187,20 @@ def _compare(kind: str, human: Mapping[Unit, str], auto: Mapping[Unit, list[str]
     both = human.keys() & auto.keys()
     a, b, c = len(both), len(auto.keys() - human.keys()), len(human.keys() - auto.keys())
     d = n_units - a - b - c
-    pairs = [("yes", "yes")] * a + [("no", "yes")] * b + [("yes", "no")] * c + [("no", "no")] * d
-    precision, recall = _ratio(a, a + b), _ratio(a, a + c)
-    f1 = _ratio(2 * a, 2 * a + b + c)
+    # The 2x2 table as two codings of every unit (human first, automatic second).
+    by_human = ["yes"] * a + ["no"] * b + ["yes"] * c + ["no"] * d
+    by_auto = ["yes"] * a + ["yes"] * b + ["no"] * c + ["no"] * d
+    precision, recall, f1 = prf(a, b, c)
     labelled = []
     for unit in sorted(both):
         theirs, ours = human[unit], [label for label in auto[unit] if label]
         if theirs and ours:
             # Several events of one type in an utterance: agree when any has the human's label.
             labelled.append((theirs, theirs if theirs in ours else ours[0]))
-    agree = _ratio(sum(x == y for x, y in labelled), len(labelled))
+    agree = sum(x == y for x, y in labelled) / len(labelled) if labelled else None
     return TypeAgreement(kind, n_units, len(human), len(auto), a, b, c, precision, recall, f1,
-                         cohen_kappa(pairs), len(labelled), agree, cohen_kappa(labelled))
+                         cohen_kappa(by_human, by_auto), len(labelled), agree,
+                         cohen_kappa([x for x, _ in labelled], [y for _, y in labelled]))
 
 
 def write_agreement_csv(rows: Sequence[TypeAgreement]) -> str:

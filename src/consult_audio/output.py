@@ -77,13 +77,13 @@ def write_outputs(files: Mapping[Path, str], output_dir: Path) -> list[Path]:
     return list(files)
 
 
-def write_atomic(path: Path | str, text: str) -> None:
-    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically."""
-    write_all({Path(path): text})
+def write_atomic(path: Path | str, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8, newlines as given; or bytes) to ``path`` atomically."""
+    write_all({Path(path): content})
 
 
-def write_all(files: Mapping[Path, str]) -> None:
-    """Write several files (path -> UTF-8 text, newlines as given) all or nothing.
+def write_all(files: Mapping[Path, str | bytes]) -> None:
+    """Write several files (path -> UTF-8 text, newlines as given, or bytes) all or nothing.
 
     Every temporary file is written and synced before the first one is moved into place, so an error
     while writing (a full disk, a missing or read-only directory) leaves none of the new files and
@@ -91,8 +91,8 @@ def write_all(files: Mapping[Path, str]) -> None:
     """
     staged: list[tuple[str, Path]] = []
     try:
-        for path, text in files.items():
-            staged.append((_stage(Path(path), text), Path(path)))
+        for path, content in files.items():
+            staged.append((_stage(Path(path), content), Path(path)))
         for tmp, path in staged:
             os.replace(tmp, path)
     except BaseException:
@@ -104,13 +104,15 @@ def write_all(files: Mapping[Path, str]) -> None:
         _sync_directory(directory)
 
 
-def _stage(path: Path, text: str) -> str:
-    """Write ``text`` to a new temporary file beside ``path``; return the temporary file's name."""
+def _stage(path: Path, content: str | bytes) -> str:
+    """Write ``content`` to a new temporary file beside ``path``; return the temporary file's
+    name."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
     try:
         os.fchmod(fd, FILE_MODE)  # mkstemp already uses 0o600; say so whatever the platform
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
     except BaseException:

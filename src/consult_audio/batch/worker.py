@@ -121,36 +121,26 @@ class Worker:
             options = self.settings.audio_options
             if options is None:
                 options = optional("consult_audio.audio.pipeline", "AudioOptions", "audio")()
-            self._pipeline = pipeline_class(options, progress=None)
+            # the rules of the batch: they say which words are acknowledgements in the audio too
+            self._pipeline = pipeline_class(options, rules=self.rules, progress=None)
         return self._pipeline
 
 
 def stored_result(result: AnalysisResult) -> StoredResult:
-    """The database rows of one analysis (see :class:`StoredResult`)."""
+    """The database rows of one analysis (see :class:`StoredResult`): the rows of the exported
+    tables and the catalogue's headline metrics."""
     from consult_audio.catalogue import headline_values
+    from consult_audio.export.tables import event_rows, utterance_rows
 
-    data = result.to_dict()
-    utterances = [(i, u["start_s"], u["end_s"], u["speaker"], u["role"], u["text"])
-                  for i, u in enumerate(data["utterances"])]
-    events = [(i, e["type"], e["label"], e["start_s"], e["end_s"], e["role"], e["speaker"],
-               e["utterance"], e["text"], ";".join(e["tags"]), _evidence(e, "rule"),
-               _evidence(e, "matched"))
-              for i, e in enumerate(data["events"])]
     return StoredResult(
         id=result.consultation.id,
         duration_s=result.consultation.duration,
         analysed_at=str(result.provenance.get("analysed_at", "")),
-        analysis=json.dumps(data, ensure_ascii=False),
-        utterances=utterances,
-        events=events,
+        analysis=json.dumps(result.to_dict(), ensure_ascii=False),
+        utterances=utterance_rows(result),
+        events=event_rows(result),
         metrics=list(headline_values(result).items()),
     )
-
-
-def _evidence(event: Mapping[str, Any], key: str) -> str | None:
-    evidence = event.get("evidence")
-    value = evidence.get(key) if isinstance(evidence, Mapping) else None
-    return None if value is None else str(value)
 
 
 # --- process-pool entry points -------------------------------------------------------------------

@@ -231,7 +231,7 @@ def export_command(ui: Ui, run_dir: Path, table_format: str, formats: tuple[str,
                    out_dir: Path | None) -> None:
     """Write a run's results as tables (CSV or Parquet) and research formats (ELAN, Praat
     TextGrid with event tiers, RTTM, WebVTT). Columns are described in docs/codebook.md."""
-    from consult_audio.export import export_run
+    from consult_audio.batch.outputs import export_run
 
     out_dir = out_dir or run_dir / "exports"
     with ui.step(f"Exporting {run_dir}"):
@@ -265,7 +265,8 @@ def agreement_command(ui: Ui, run_dir: Path, codes: Path, output: Path | None) -
     HUMAN_CODES.csv has columns id, type, utterance (or start_s) and optionally label; see
     docs/codebook.md.
     """
-    from consult_audio.agreement import agreement, write_agreement_csv
+    from consult_audio.agreement import write_agreement_csv
+    from consult_audio.batch.outputs import agreement
 
     rows = agreement(run_dir, codes)
     if output is not None:
@@ -307,7 +308,7 @@ def forget_command(ui: Ui, run_dir: Path, consultation_id: str) -> None:
     """Remove one consultation from a run: its rows in the database and its exported files
     (tables exported earlier are written again without it). The input files are not touched:
     take it out of the manifest or folder too, or the next batch run analyses it again."""
-    from consult_audio.export import forget
+    from consult_audio.batch.outputs import forget
 
     report = forget(run_dir, consultation_id)
     if ui.quiet:

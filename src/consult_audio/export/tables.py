@@ -1,79 +1,98 @@
-"""The run as tables: ``consultations`` (one row per consultation: id, the headline metrics of
+"""Results as tables: ``consultations`` (one row per consultation: id, the headline metrics of
 ``<id>.metrics.csv`` and the manifest metadata) and ``events`` (one row per coded event). Columns
-are documented in ``docs/codebook.md``."""
+are documented in ``docs/codebook.md``. The tables are made from analysis results (and the
+metadata they were stored with), so they are the same whether the results come from a run
+database or from analysis files."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from consult_audio.batch.database import RunDatabase
-from consult_audio.errors import ConsultAudioError, SchemaError
+from consult_audio.catalogue import HEADLINE, headline_values
+from consult_audio.errors import ConsultAudioError
 from consult_audio.model import AnalysisResult
-from consult_audio.render.csv import COLUMNS, HEADLINE_COLUMNS
 
-__all__ = ["EVENT_COLUMNS", "TABLE_FORMATS", "consultation_table", "event_table", "load_result",
-           "table_bytes"]
+__all__ = ["EVENT_COLUMNS", "TABLE_FORMATS", "TABLE_NAMES", "Stored", "Tables", "event_rows",
+           "table_bytes", "tables_of", "utterance_rows"]
 
 TABLE_FORMATS = ("csv", "parquet")
+TABLE_NAMES = ("consultations", "events")
 # Metadata columns that come first, in this order; further manifest columns follow as given.
 STANDARD_METADATA = ("clinician_id", "date", "consent", "language")
 EVENT_COLUMNS = ("id", "event", "type", "label", "start_s", "end_s", "role", "speaker",
                  "utterance", "text", "tags", "rule", "matched")
 
 Table = tuple[list[str], list[dict[str, Any]]]  # column names, rows
+Stored = tuple[AnalysisResult, Mapping[str, Any]]  # a result and the metadata stored with it
 
 
-def load_result(cid: str, analysis: str) -> AnalysisResult:
-    """A stored analysis JSON as a result; :class:`SchemaError` naming the id when it is not."""
-    try:
-        return AnalysisResult.from_dict(json.loads(analysis))
-    except (ValueError, TypeError, KeyError) as err:
-        raise SchemaError(f"stored analysis of {cid!r} cannot be read: {err}") from err
+def utterance_rows(result: AnalysisResult) -> list[tuple[Any, ...]]:
+    """``(idx, start_s, end_s, speaker, role, text)`` of every utterance, as in the JSON."""
+    return [(i, u["start_s"], u["end_s"], u["speaker"], u["role"], u["text"])
+            for i, u in enumerate(result.to_dict()["utterances"])]
 
 
-def results(db: RunDatabase) -> Iterator[tuple[AnalysisResult, dict[str, Any]]]:
-    """Every stored result with its metadata, by id."""
-    for cid, metadata, analysis in db.analyses():
-        yield load_result(cid, analysis), json.loads(metadata)
+def event_rows(result: AnalysisResult) -> list[tuple[Any, ...]]:
+    """``(idx, type, label, start_s, end_s, role, speaker, utterance, text, tags, rule,
+    matched)`` of every event, as in the analysis JSON (tags joined by ``;``; the rule and the
+    words it matched from the evidence)."""
+    return [(i, e["type"], e["label"], e["start_s"], e["end_s"], e["role"], e["speaker"],
+             e["utterance"], e["text"], ";".join(e["tags"]), _evidence(e, "rule"),
+             _evidence(e, "matched"))
+            for i, e in enumerate(result.to_dict()["events"])]
 
 
-def consultation_table(db: RunDatabase) -> Table:
-    """One row per consultation: the columns of ``<id>.metrics.csv`` (:data:`HEADLINE_COLUMNS`,
-    stored by :func:`~consult_audio.render.csv.headline_row` when the result was), then the
-    metadata columns (a manifest column named like a headline column gets a ``meta_`` prefix)."""
-    headline = [name for name, _ in HEADLINE_COLUMNS]
-    flags = {c.name for c in COLUMNS if c.unit == "True/False"}  # SQLite keeps booleans as 0/1
-    stored: dict[str, dict[str, Any]] = {}
-    for cid, name, value in db.conn.execute("SELECT consultation_id, name, value FROM metrics"):
-        stored.setdefault(cid, {})[name] = bool(value) if name in flags and value is not None \
-            else value
-    rows: list[dict[str, Any]] = []
-    extra: dict[str, None] = {}
-    for cid, metadata_text in db.conn.execute("SELECT id, metadata FROM consultations "
-                                              "ORDER BY id"):
-        row = {name: stored.get(cid, {}).get(name) for name in headline}
-        metadata = json.loads(metadata_text)
+def _evidence(event: Mapping[str, Any], key: str) -> str | None:
+    evidence = event.get("evidence")
+    value = evidence.get(key) if isinstance(evidence, Mapping) else None
+    return None if value is None else str(value)
+
+
+class Tables:
+    """The ``consultations`` and ``events`` tables, filled one result at a time (see
+    :func:`tables_of`)."""
+
+    def __init__(self) -> None:
+        self._consultations: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+
+    def add(self, result: AnalysisResult, metadata: Mapping[str, Any]) -> None:
+        """One consultation: a row of its headline metrics and ``metadata`` (a manifest column
+        named like a headline column gets a ``meta_`` prefix), and a row per event."""
+        row = headline_values(result)
         for key, value in metadata.items():
-            name = f"meta_{key}" if key in row else key
-            row[name] = value
-            if key not in STANDARD_METADATA:
-                extra[name] = None
-        rows.append(row)
-    columns = headline + list(STANDARD_METADATA) + list(extra)
-    return columns, rows
+            row[f"meta_{key}" if key in row else key] = value
+        self._consultations.append(row)
+        self._events += [dict(zip(EVENT_COLUMNS, (result.consultation.id, *event), strict=True))
+                         for event in event_rows(result)]
+
+    def consultations(self) -> Table:
+        """One row per consultation, in the order added: the columns of ``<id>.metrics.csv``
+        (the catalogue's :data:`~consult_audio.catalogue.HEADLINE` metrics), then the standard
+        metadata columns, then any others in the order first met."""
+        headline = [metric.name for metric in HEADLINE]
+        extra = {name: None for row in self._consultations for name in list(row)[len(headline):]
+                 if name not in STANDARD_METADATA}
+        return headline + list(STANDARD_METADATA) + list(extra), self._consultations
+
+    def events(self) -> Table:
+        """One row per event, in the order the consultations were added, then in time order."""
+        return list(EVENT_COLUMNS), self._events
+
+    def table(self, name: str) -> Table:
+        """The table called ``name`` (one of :data:`TABLE_NAMES`)."""
+        return self.consultations() if name == "consultations" else self.events()
 
 
-def event_table(db: RunDatabase) -> Table:
-    """One row per event, in consultation and time order."""
-    cursor = db.conn.execute(
-        "SELECT consultation_id, idx, type, label, start_s, end_s, role, speaker, utterance, "
-        "text, tags, rule, matched FROM events ORDER BY consultation_id, idx")
-    return list(EVENT_COLUMNS), [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in cursor]
+def tables_of(stored: Iterable[Stored]) -> Tables:
+    """Both tables of these results, in the order given."""
+    tables = Tables()
+    for result, metadata in stored:
+        tables.add(result, metadata)
+    return tables
 
 
 def table_bytes(table: Table, fmt: str) -> bytes:
@@ -108,7 +127,3 @@ def _parquet(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> bytes
     sink = io.BytesIO()
     pq.write_table(pa.table(arrays), sink)
     return sink.getvalue()
-
-
-def table_path(out_dir: Path, name: str, fmt: str) -> Path:
-    return out_dir / f"{name}.{fmt}"
