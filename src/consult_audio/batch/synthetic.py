@@ -4,16 +4,20 @@ Each consultation is built from a seeded random generator, so the same seed give
 speaker names vary (``Doctor``, ``Dr Lee``, ``Physio``; ``Patient``, ``Sam``), and so do the
 length, open and closed questions, backchannels said over the other speaker, interruptions,
 psychosocial mentions, empathy, options and a summary. No real patient is in them.
+
+A generated consultation is a list of transcript segments (:class:`~consult_audio.readers.base.
+Segment`: speaker, start and end in seconds, text), as a reader returns them.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Turn", "generate_consultation", "write_batch", "write_vtt", "write_textgrids"]
+from consult_audio.readers.base import Segment
+
+__all__ = ["generate_consultation", "write_batch", "write_textgrids", "write_vtt"]
 
 CLINICIANS = ("Doctor", "Dr Lee", "Physio", "GP", "Nurse")
 PATIENTS = ("Patient", "Sam", "Mrs Jones", "Alex")
@@ -50,21 +54,17 @@ SUMMARY = ("So just to summarise, you've had pain for three weeks and it's worse
 CLOSINGS = ("Okay, we'll book a follow-up in two weeks.", "Thanks for coming in today.")
 
 
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One generated utterance: speaker label, start and end (s), text."""
-
-    speaker: str
-    start: float
-    end: float
-    text: str
+# The name this type had here before it became the readers' Segment (a turn of the model is a
+# speaker turn without text); kept until tests/test_export.py builds its segment with
+# dataclasses.replace. Not for new code.
+Turn = Segment
 
 
 def _duration(text: str, rng: random.Random) -> float:
     return round(max(0.6, len(text.split()) * rng.uniform(0.28, 0.42)), 2)  # s, ~2.5-3.5 words/s
 
 
-def generate_consultation(seed: int, *, exchanges: tuple[int, int] = (8, 30)) -> list[Turn]:
+def generate_consultation(seed: int, *, exchanges: tuple[int, int] = (8, 30)) -> list[Segment]:
     """The turns of one invented consultation, sorted by start time.
 
     ``exchanges`` bounds the number of question-answer exchanges after the opening (drawn
@@ -73,13 +73,13 @@ def generate_consultation(seed: int, *, exchanges: tuple[int, int] = (8, 30)) ->
     rng = random.Random(seed)
     doc = rng.choice(CLINICIANS)
     pat = rng.choice(PATIENTS)
-    turns: list[Turn] = []
+    turns: list[Segment] = []
     t = round(rng.uniform(0.0, 2.0), 2)
 
-    def say(speaker: str, text: str, *, gap: float | None = None) -> Turn:
+    def say(speaker: str, text: str, *, gap: float | None = None) -> Segment:
         nonlocal t
         t = round(t + (rng.uniform(0.2, 1.2) if gap is None else gap), 2)
-        turn = Turn(speaker, t, round(t + _duration(text, rng), 2), text)
+        turn = Segment(speaker, t, round(t + _duration(text, rng), 2), text)
         turns.append(turn)
         t = turn.end
         return turn
@@ -88,7 +88,7 @@ def generate_consultation(seed: int, *, exchanges: tuple[int, int] = (8, 30)) ->
     opening = say(pat, rng.choice(COMPLAINTS) + " " + rng.choice(PSYCHOSOCIAL))
     if rng.random() < 0.6:  # a backchannel inside the opening statement
         mid = round((opening.start + opening.end) / 2, 2)
-        turns.append(Turn(doc, mid, round(mid + 0.5, 2), rng.choice(BACKCHANNELS)))
+        turns.append(Segment(doc, mid, round(mid + 0.5, 2), rng.choice(BACKCHANNELS)))
     for _ in range(rng.randint(*exchanges)):
         r = rng.random()
         if r < 0.35:
@@ -107,16 +107,16 @@ def generate_consultation(seed: int, *, exchanges: tuple[int, int] = (8, 30)) ->
         if rng.random() < 0.15:  # the clinician cuts the answer short
             start = round(t + 0.3, 2)
             end = round(start + _duration(answer, rng), 2)
-            turns.append(Turn(pat, start, end, answer))
+            turns.append(Segment(pat, start, end, answer))
             cut = round(start + (end - start) * 0.5, 2)
             question = rng.choice(CLOSED_QUESTIONS)
-            turns.append(Turn(doc, cut, round(cut + _duration(question, rng), 2), question))
+            turns.append(Segment(doc, cut, round(cut + _duration(question, rng), 2), question))
             t = max(end, turns[-1].end)
         else:
             ans = say(pat, answer)
             if rng.random() < 0.25:
                 mid = round((ans.start + ans.end) / 2, 2)
-                turns.append(Turn(doc, mid, round(mid + 0.4, 2), rng.choice(BACKCHANNELS)))
+                turns.append(Segment(doc, mid, round(mid + 0.4, 2), rng.choice(BACKCHANNELS)))
     say(doc, rng.choice(CLOSINGS))
     return sorted(turns, key=lambda x: (x.start, x.speaker))
 
@@ -129,7 +129,7 @@ def _clock(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
-def write_vtt(path: Path, turns: Sequence[Turn]) -> None:
+def write_vtt(path: Path, turns: Sequence[Segment]) -> None:
     """A WebVTT file with one cue per turn, the speaker in a voice tag."""
     lines = ["WEBVTT", ""]
     for turn in turns:
@@ -138,7 +138,7 @@ def write_vtt(path: Path, turns: Sequence[Turn]) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def write_textgrids(stem: Path, turns: Sequence[Turn]) -> list[Path]:
+def write_textgrids(stem: Path, turns: Sequence[Segment]) -> list[Path]:
     """One single-tier TextGrid per speaker (``<stem>_<n>.TextGrid``, tier named after the
     speaker), as PriMock57 is laid out; returns the paths written."""
     xmax = max(turn.end for turn in turns) + 1.0

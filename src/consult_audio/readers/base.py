@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consult_audio.errors import InputError
-from consult_audio.model import Word
+from consult_audio.model import Span, Word
 
 # Limits on what one transcript file may hold. A consultation of four hours transcribed word by word
 # stays far below them; anything beyond is a wrong file or an attack on memory and time.
@@ -23,13 +23,19 @@ _GENERIC_RE = re.compile(r"^(speaker|tier|transcript(ion)?|words?|utterances?|te
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A timed piece of one speaker's transcript, as read (tags not yet removed)."""
+    """A timed piece of one speaker's transcript, as read (tags not yet removed): what every
+    reader returns, and what the audio pipeline builds from recognised words. ``start`` and
+    ``end`` are seconds."""
 
     speaker: str
     start: float
     end: float
     text: str
     words: tuple[Word, ...] = ()
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
 
 
 def generic_speaker_name(name: str) -> bool:
