@@ -4,12 +4,7 @@ teach-back, words that can create fear, and the patient's questions.
 
 from __future__ import annotations
 
-from consult_audio.feedback.context import (
-    MAX_EXAMPLES,
-    MAX_HARMFUL_ITEMS,
-    FeedbackContext,
-    item,
-)
+from consult_audio.feedback.context import MAX_EXAMPLES, MAX_HARMFUL_ITEMS, FeedbackContext, item
 from consult_audio.feedback.phrasing import clock, join_and, matched_sentence, plural, quote
 from consult_audio.model import FeedbackItem
 
