@@ -59,18 +59,19 @@ def run_pipeline(path: str) -> dict[str, Any]:
     pipeline = AudioPipeline(AudioOptions())
     setup_s = time.perf_counter() - started
     t0 = time.perf_counter()
-    c = pipeline.consultation(Path(path))
+    run = pipeline.run(Path(path))
+    c = run.consultation
     consultation_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     analyse(c)
     analyse_s = time.perf_counter() - t1
-    stages = dict(pipeline.last_run["timings_s"])
+    stages = dict(run.timings_s)
     stages["align"] = max(0.0, consultation_s - sum(stages.values()))
     stages["analyse"] = analyse_s
-    return {"path": "pipeline", "duration_s": pipeline.last_run["audio"]["duration_s"],
+    return {"path": "pipeline", "duration_s": run.audio.duration_s,
             "setup_s": setup_s, "stages_s": stages, "whole_s": consultation_s + analyse_s,
             "utterances": len(c.utterances), "peak_rss_mb": peak_rss_mb(),
-            "diariser": pipeline.last_run["audio"]["diariser"]}
+            "diariser": run.audio.diariser}
 
 
 def run_reference(path: str) -> dict[str, Any]:

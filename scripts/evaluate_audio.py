@@ -456,9 +456,10 @@ def evaluate_primock(pipeline: Any, reference: Reference, *, baseline: Baseline 
     from consult_audio.model import Role
 
     t0 = time.perf_counter()
-    audio_c = pipeline.consultation(reference.audio, consultation_id=reference.id)
+    audio_run = pipeline.run(reference.audio, consultation_id=reference.id)
+    audio_c = audio_run.consultation
     pipeline_s = time.perf_counter() - t0
-    run = dict(pipeline.last_run)
+    run = audio_run.provenance()
     audio_result = analyse(audio_c)
     if save := os.environ.get(SAVE_DIR_ENV):  # keep the analysis, to re-score without models
         Path(save).mkdir(parents=True, exist_ok=True)
@@ -604,14 +605,15 @@ def evaluate_sample(pipeline: Any, wav: Path, *, baseline: Baseline | None) -> d
     stm = read_stm(wav.with_suffix(".stm"))
     rttm = next(iter(rttm_turns(wav.with_suffix(".rttm")).values()))
     reference = time_ordered_text(timed_reference_words([(s, e, t) for s, e, _, t in stm]))
-    c = pipeline.consultation(wav, consultation_id="sample")
-    duration = pipeline.last_run["audio"]["duration_s"]
-    hyp = [(t["start"], t["end"], t["speaker"]) for t in pipeline.last_run["diarisation"]["turns"]]
+    audio_run = pipeline.run(wav, consultation_id="sample")
+    c = audio_run.consultation
+    duration = audio_run.audio.duration_s
+    hyp = [(t.start, t.end, t.speaker) for t in audio_run.diarisation.turns]
     out: dict[str, Any] = {
         "file": str(wav), "duration_s": duration,
         "wer": word_error_rate(reference, " ".join(w[3] for w in _hypothesis_words(c))),
         "der": diarisation_error(rttm, hyp, uem=(0.0, duration)),
-        "timings_s": pipeline.last_run["timings_s"],
+        "timings_s": dict(audio_run.timings_s),
     }
     if baseline is not None:
         out["baseline"] = {"wer": word_error_rate(reference,
@@ -851,9 +853,10 @@ def evaluate_osce(pipeline: Any, audio: Path, transcript: Path) -> dict[str, Any
     reference = osce_reference(audio.stem, [(str(text_c.role_of(u.speaker)), u.text)
                                             for u in text_c.utterances])
     t0 = time.perf_counter()
-    audio_c = pipeline.consultation(audio, consultation_id=audio.stem)
+    audio_run = pipeline.run(audio, consultation_id=audio.stem)
+    audio_c = audio_run.consultation
     pipeline_s = time.perf_counter() - t0
-    run = dict(pipeline.last_run)
+    run = audio_run.provenance()
     audio_result = analyse(audio_c)
     if save := os.environ.get(SAVE_DIR_ENV):
         Path(save).mkdir(parents=True, exist_ok=True)
@@ -1293,8 +1296,7 @@ def main(data_dir: Path, json_out: Path | None, n_files: int | None, only: tuple
                                       f"fillers removed: {sorted(FILLERS)}",
                      "der_collar_s": DER_COLLAR_S, "cpu_count": os.cpu_count(),
                      "load_average": list(os.getloadavg())},
-        "provenance": {k: v for k, v in pipeline.provenance().items()
-                       if k not in ("diarisation",)},
+        "provenance": pipeline.model_provenance(),
         "primock57": {"files": results, "failed": failed,
                       "summary": summarise(results) if results else {}},
         "osce": {"files": osce_results, "failed": osce_failed,

@@ -500,7 +500,7 @@ def main(data_dir: Path, json_out: Path | None, skip: tuple[str, ...], keep: Pat
             click.echo(f"  two voices {path.name}", err=True)
             data["two_voices"].append(flag_of(diariser, path))
     data["summary"] = summarise(data)
-    data["settings"] = {k: v for k, v in three.provenance().items()
+    data["settings"] = {k: v for k, v in three.model_provenance().items()
                         if k in ("models", "audio_settings")}
     data["wall_s"] = round(time.perf_counter() - started, 1)
     print_report(data, console)

@@ -269,7 +269,8 @@ def _script(recordings: dict[str, Path]) -> list[dict[str, object]]:
 
 @needs_models
 def test_mono_recording_becomes_a_consultation_with_roles(pipeline, recordings) -> None:  # type: ignore[no-untyped-def]
-    c = pipeline.consultation(recordings["mono"], consultation_id="visit")
+    run = pipeline.run(recordings["mono"], consultation_id="visit")
+    c = run.consultation
     script = _script(recordings)
     reference = " ".join(str(s["text"]) for s in script)
     hypothesis = " ".join(u.text for u in c.utterances)
@@ -287,9 +288,9 @@ def test_mono_recording_becomes_a_consultation_with_roles(pipeline, recordings) 
                 total += 1
                 correct += c.role_of(u.speaker) == Role(str(line["role"]))
     assert total > 100 and correct / total >= 0.9
-    audio = pipeline.last_run["audio"]
+    audio = run.provenance()["audio"]
     assert audio["diariser"] == "embedded" and audio["channels"] == 1
-    assert {"decode", "diarise", "transcribe"} <= set(pipeline.last_run["timings_s"])
+    assert {"decode", "diarise", "transcribe"} <= set(run.timings_s)
     # the script has no overlapping speech, so the utterances hardly overlap
     overlap = sum(max(0.0, min(a.end, b.end) - max(a.start, b.start))
                   for i, a in enumerate(c.utterances) for b in c.utterances[i + 1:]
@@ -299,8 +300,9 @@ def test_mono_recording_becomes_a_consultation_with_roles(pipeline, recordings) 
 
 @needs_models
 def test_dual_channel_recording_is_diarised_by_channel(pipeline, recordings) -> None:  # type: ignore[no-untyped-def]
-    c = pipeline.consultation(recordings["stereo"])
-    assert pipeline.last_run["audio"]["diariser"] == "channels"
+    run = pipeline.run(recordings["stereo"])
+    c = run.consultation
+    assert run.audio.diariser == "channels" and run.audio.channels == 2
     roles = {s.label: s.role for s in c.speakers}
     assert roles == {"CHANNEL_1": Role.CLINICIAN, "CHANNEL_2": Role.PATIENT}
     script = _script(recordings)
@@ -539,8 +541,9 @@ def test_batch_of_recordings(recordings: dict[str, Path], tmp_path: Path) -> Non
 def test_overlap_turns_listener_tokens_and_vocalisations() -> None:
     from consult_audio.analysis import analyse
     from consult_audio.audio.align import listener_tokens, overlap_turns, stretch_to_turns
-    from consult_audio.audio.pipeline import _acknowledgement, overlap_regions, vocalisations
+    from consult_audio.audio.assemble import acknowledgement_check, overlap_regions, vocalisations
     from consult_audio.readers import consultation_from_segments
+    from consult_audio.rules import default_rules
 
     exclusive = [Turn(0.0, 6.0, "A"), Turn(6.5, 9.0, "B")]
     regions = [(2.0, 2.5), (4.0, 4.6)]  # two short overlaps inside A's turn
@@ -554,7 +557,8 @@ def test_overlap_turns_listener_tokens_and_vocalisations() -> None:
             Word("more.", 7.3, 7.8)]
     words = assign_speakers(said, exclusive)
     assert words[2].speaker == "A"  # Whisper put the listener's "yeah" in A's stream
-    words, moved = listener_tokens(words, regions, exclusive, is_token=_acknowledgement())
+    words, moved = listener_tokens(words, regions, exclusive,
+                                   is_token=acknowledgement_check(default_rules()))
     assert moved == [2] and words[2].speaker == "B"
     extra = [t for t in turns if t not in set(exclusive)]
     segments = stretch_to_turns(utterance_segments(words, listener=moved), extra)
@@ -593,7 +597,8 @@ def test_real_phone_call_shipped_with_pyannote(pipeline) -> None:  # type: ignor
 
     wav = _pyannote_sample()
     assert wav is not None
-    c = pipeline.consultation(wav, consultation_id="sample")
+    run = pipeline.run(wav, consultation_id="sample")
+    c = run.consultation
     stm = [line.split(maxsplit=5) for line in wav.with_suffix(".stm").read_text().splitlines()]
     reference_text = " ".join(parts[5] for parts in stm if len(parts) == 6)
     hypothesis = " ".join(u.text for u in c.utterances)
@@ -603,7 +608,7 @@ def test_real_phone_call_shipped_with_pyannote(pipeline) -> None:  # type: ignor
         parts = line.split()
         reference[Segment(float(parts[3]), float(parts[3]) + float(parts[4]))] = parts[7]
     found = Annotation()
-    for turn in pipeline.last_run["diarisation"]["turns"]:
-        found[Segment(turn["start"], turn["end"])] = turn["speaker"]
+    for turn in run.diarisation.turns:
+        found[Segment(turn.start, turn.end)] = turn.speaker
     der = DiarizationErrorRate(collar=0.25)(reference, found, uem=Segment(0, 30))
     assert der < 0.15  # measured 0.08

@@ -193,17 +193,19 @@ def test_three_voices_are_flagged_and_the_third_gets_other(three_voices) -> None
 
     path, script = three_voices
     two = AudioPipeline(AudioOptions(transcribe=TranscribeOptions(threads=2)))
-    c = two.consultation(path, consultation_id="family")
-    voices = two.provenance()["voices"]
+    run = two.run(path, consultation_id="family")
+    c = run.consultation
+    voices = run.provenance()["voices"]
     assert voices["more_than_two"] and voices["count"] == 3 and voices["separated"] == 2
-    result = analyse(c, provenance=two.provenance())
+    result = analyse(c, provenance=run.provenance())
     first = "\n".join(render_markdown(result).splitlines()[:12])
     assert "--num-speakers 3" in first
 
     three = AudioPipeline(AudioOptions(transcribe=TranscribeOptions(threads=2),
                                        min_speakers=3, max_speakers=3),
                           transcriber=two.transcriber)
-    c3 = three.consultation(path, consultation_id="family")
+    run3 = three.run(path, consultation_id="family")
+    c3 = run3.consultation
     roles = {s.label: s.role for s in c3.speakers}
     assert sorted(roles.values()) == sorted([Role.CLINICIAN, Role.PATIENT, Role.OTHER])
     said: dict[str, list[Role]] = {}
@@ -217,6 +219,6 @@ def test_three_voices_are_flagged_and_the_third_gets_other(three_voices) -> None
     assert np.mean([r == Role.PATIENT for r in said["patient"]]) >= 0.8
     tt = analyse(c3).metrics.talk_time
     assert tt.other_s > 5.0  # the relative's talk is out of the clinician and patient shares
-    first3 = "\n".join(render_markdown(analyse(c3, provenance=three.provenance()))
+    first3 = "\n".join(render_markdown(analyse(c3, provenance=run3.provenance()))
                        .splitlines()[:12])
     assert "has the role 'other'" in first3

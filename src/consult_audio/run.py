@@ -108,13 +108,14 @@ def no_steps(message: str) -> Iterator[None]:
 
 def pipeline_reader(pipeline: Any) -> RecordingReader:
     """A :class:`RecordingReader` over an ``consult_audio.audio.pipeline.AudioPipeline`` (or
-    anything with its ``consultation`` and ``provenance`` methods)."""
+    anything with its ``run`` method, whose result has a ``consultation`` and a
+    ``provenance()``)."""
 
     def read(path: Path, *, consultation_id: str | None, roles: Mapping[str, Role],
              language: str | None) -> tuple[Consultation, Mapping[str, Any]]:
-        consultation = pipeline.consultation(path, consultation_id=consultation_id, roles=roles,
-                                             language=language)
-        return consultation, pipeline.provenance()
+        run = pipeline.run(path, consultation_id=consultation_id, roles=roles,
+                           language=language)
+        return run.consultation, run.provenance()
 
     return read
 

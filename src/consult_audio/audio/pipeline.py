@@ -3,7 +3,9 @@ align, assign roles.
 
 The pipeline takes its transcriber and diarisers as arguments (tests pass small fakes, benchmarks
 the real ones); by default it builds them from :class:`AudioOptions`. Models load once, on first
-use, and serve every file the pipeline processes.
+use, and serve every file the pipeline processes. :meth:`AudioPipeline.run` returns an
+:class:`AudioRun`: the consultation and what made it (models, settings, the audio, timings), so
+that nothing about one recording is left in the pipeline for the next caller to read.
 """
 
 from __future__ import annotations
@@ -11,30 +13,24 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import logging
-import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from consult_audio.audio.align import (
-    assign_speakers,
-    channel_segments,
-    listener_tokens,
-    merge_spans,
-    overlap_turns,
-    stretch_to_turns,
-    utterance_segments,
-)
+from consult_audio.audio.align import channel_segments, merge_spans, overlap_turns
+from consult_audio.audio.assemble import acknowledgement_check, speaker_segments
 from consult_audio.audio.decode import Audio, channels_distinct, load_audio
-from consult_audio.audio.diarise import Diarisation, Diariser, Turn
+from consult_audio.audio.device import choose_device
 from consult_audio.audio.transcribe import TranscribeOptions, Transcriber, make_transcriber
+from consult_audio.audio.turns import Diarisation, Diariser, Turn
+from consult_audio.audio.voices import VoiceEstimate
 from consult_audio.errors import ConsultAudioError, InputError
 from consult_audio.model import Consultation, Role, Word
 from consult_audio.readers import consultation_from_segments
-from consult_audio.readers.base import Segment
+from consult_audio.rules import Rules, default_rules
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +38,6 @@ DIARISERS = ("auto", "embedded", "pyannote", "channels")
 # Overlapped-speech detection for the embedded diariser (which gives one speaker at a time):
 # auto uses the pyannote segmentation model when it is installed, on always needs it, off skips.
 OVERLAP_MODES = ("auto", "on", "off")
-VOCALISATION_MAX_S = 1.2  # s; a longer unrecognised overlap is not taken for a backchannel
 MAX_SPEAKERS_LIMIT = 10
 
 
@@ -88,13 +83,62 @@ class AudioOptions:
                 f"<= {MAX_SPEAKERS_LIMIT}")
 
 
+@dataclass(frozen=True)
+class AudioSummary:
+    """The recording as decoded, and how it was diarised (``provenance.audio`` of the JSON)."""
+
+    duration_s: float  # s
+    channels: int  # channels kept (1, or 2 for a dual-channel recording)
+    source_channels: int  # channels in the file
+    codec: str
+    sample_rate: int  # Hz
+    diariser: str
+    speakers: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duration_s": self.duration_s, "channels": self.channels,
+                "source_channels": self.source_channels, "codec": self.codec,
+                "sample_rate": self.sample_rate, "diariser": self.diariser,
+                "speakers": list(self.speakers)}
+
+
+@dataclass(frozen=True)
+class AudioRun:
+    """One recording through the pipeline: its consultation and what made it.
+
+    ``diarisation`` is the one the words were given to (with the detected overlaps added to its
+    ``turns``); ``timings_s`` the seconds each stage took; ``models`` the pipeline's models with
+    their hashes, its diarisers and its settings (:meth:`AudioPipeline.model_provenance`) once
+    this recording was done.
+    """
+
+    consultation: Consultation
+    audio: AudioSummary
+    diarisation: Diarisation
+    voices: VoiceEstimate
+    timings_s: Mapping[str, float]
+    models: Mapping[str, Any]
+
+    def provenance(self) -> dict[str, Any]:
+        """What the analysis JSON records of the audio pipeline: the models and settings, then
+        the audio, the timings, the voice count and the diarisation's turns."""
+        return {**self.models, "audio": self.audio.to_dict(), "timings_s": dict(self.timings_s),
+                "voices": self.voices.to_dict(),
+                "diarisation": {"turns": [asdict(t) for t in self.diarisation.turns]}}
+
+
 class AudioPipeline:
-    """Runs the whole chain on one recording at a time, keeping models loaded between files."""
+    """Runs the whole chain on one recording at a time, keeping models loaded between files.
+
+    ``rules`` are the rules in use (a user's ``--rules``; ``None``: the packaged ones): they say
+    which recognised words are acknowledgements heard from the listener.
+    """
 
     def __init__(
         self,
         options: AudioOptions | None = None,
         *,
+        rules: Rules | None = None,
         transcriber: Transcriber | None = None,
         diarisers: Mapping[str, Diariser] | None = None,
         progress: Progress | None = None,
@@ -103,11 +147,12 @@ class AudioPipeline:
 
         enforce_offline_env()  # before any hub, pyannote or torch code is imported
         self.options = options or AudioOptions()
+        self.rules = default_rules() if rules is None else rules
         self.transcriber = transcriber or make_transcriber(self.options.transcribe)
         self._diarisers: dict[str, Diariser] = dict(diarisers or {})
         self._overlap_detector: Any = None
+        self._is_acknowledgement = acknowledgement_check(self.rules)
         self.progress = progress
-        self.last_run: dict[str, Any] = {}
 
     def diariser(self, name: str) -> Diariser:
         if name not in self._diarisers:
@@ -122,7 +167,20 @@ class AudioPipeline:
         roles: Mapping[str, Role] | None = None,
         language: str | None = None,
     ) -> Consultation:
-        """The consultation recorded in ``path`` (any common audio or video format).
+        """The consultation recorded in ``path``: :meth:`run` without what made it."""
+        return self.run(path, consultation_id=consultation_id, roles=roles,
+                        language=language).consultation
+
+    def run(
+        self,
+        path: Path,
+        *,
+        consultation_id: str | None = None,
+        roles: Mapping[str, Role] | None = None,
+        language: str | None = None,
+    ) -> AudioRun:
+        """The consultation recorded in ``path`` (any common audio or video format), with its
+        provenance.
 
         ``language`` overrides the transcriber's language setting for this recording.
         """
@@ -157,16 +215,11 @@ class AudioPipeline:
         consultation = consultation_from_segments(
             segments, sources=[Path(path)], consultation_id=consultation_id, roles=roles,
             duration=audio.duration, language=language)
-        self.last_run = {
-            "audio": {"duration_s": round(audio.duration, 3), "channels": audio.channels,
-                      "source_channels": audio.source_channels, "codec": audio.codec,
-                      "sample_rate": audio.sample_rate, "diariser": diarisation.method,
-                      "speakers": list(diarisation.speakers)},
-            "timings_s": {k: round(v, 3) for k, v in timings.items()},
-            "voices": voices.to_dict(),
-            "diarisation": {"turns": [asdict(t) for t in diarisation.turns]},
-        }
-        return consultation
+        summary = AudioSummary(round(audio.duration, 3), audio.channels, audio.source_channels,
+                               audio.codec, audio.sample_rate, diarisation.method,
+                               diarisation.speakers)
+        return AudioRun(consultation, summary, diarisation, voices,
+                        {k: round(v, 3) for k, v in timings.items()}, self.model_provenance())
 
     def _voice_counter(self) -> Any:
         """The embedded diariser, which counts voices for the diarisers that do not."""
@@ -199,12 +252,13 @@ class AudioPipeline:
                 return None
             from consult_audio.audio.overlap import OverlapDetector
 
-            device = "cpu" if self.options.device == "auto" else self.options.device
-            self._overlap_detector = OverlapDetector(device=device)
+            self._overlap_detector = OverlapDetector(
+                device=choose_device(self.options.device, auto_gpu=False))
         return self._overlap_detector or None
 
-    def provenance(self) -> dict[str, Any]:
-        """Models with their hashes, the settings, and what the last file needed."""
+    def model_provenance(self) -> dict[str, Any]:
+        """The models loaded so far with their hashes, the transcriber and diarisers, and the
+        settings (per recording, :meth:`AudioRun.provenance` adds what it needed)."""
         transcriber = self.transcriber.provenance()
         models = [transcriber.get("model", {})]
         if self._overlap_detector:
@@ -216,7 +270,7 @@ class AudioPipeline:
             models.extend(info.pop("models", []))
             diarisers[name] = info
         return {"models": models, "transcriber": transcriber, "diarisers": diarisers,
-                "audio_settings": _settings(self.options), **self.last_run}
+                "audio_settings": _settings(self.options)}
 
     def _choose_diariser(self, audio: Audio) -> str:
         if self.options.diariser != "auto":
@@ -243,25 +297,9 @@ class AudioPipeline:
             return channel_segments(words_by_speaker), language or ""
         transcript = self.transcriber.transcribe(audio.mono(), progress=advance,
                                                  language=language)
-        words = assign_speakers(transcript.words, diarisation.exclusive)
-        exclusive = set(diarisation.exclusive)
-        extra = [t for t in diarisation.turns if t not in exclusive]  # the overlapping turns
-        regions = overlap_regions(diarisation.turns)
-        words, moved = listener_tokens(words, regions, diarisation.exclusive,
-                                       is_token=_acknowledgement())
-        segments = utterance_segments(words, listener=moved)
-        # Only the listener's acknowledgements widen into the overlap they were heard in. At a
-        # change of speaker, widening the incoming speaker's words back over the overlap would
-        # turn every early start into an "interruption" of an utterance whose end Whisper left
-        # unpunctuated.
-        listener = {id(words[i]) for i in moved}
-        aside: list[Segment] = []
-        rest: list[Segment] = []
-        for seg in segments:
-            heard = bool(seg.words) and all(id(w) in listener for w in seg.words)
-            (aside if heard else rest).append(seg)
-        segments = sorted([*rest, *stretch_to_turns(aside, extra)], key=lambda s: s.start)
-        return segments + vocalisations(segments, extra), transcript.language
+        segments = speaker_segments(transcript.words, diarisation,
+                                    is_acknowledgement=self._is_acknowledgement)
+        return segments, transcript.language
 
     @contextmanager
     def _stage(self, stage: str, total: float | None,
@@ -281,51 +319,6 @@ class AudioPipeline:
             timings[stage] = time.perf_counter() - started
             if progress:
                 progress.finish(stage)
-
-
-def overlap_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
-    """Where two speakers' turns overlap (s), merged and sorted."""
-    ordered = sorted(turns)
-    found: list[tuple[float, float]] = []
-    for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
-            if b.start >= a.end:
-                break
-            if b.speaker != a.speaker:
-                found.append((b.start, min(a.end, b.end)))
-    return merge_spans(found)
-
-
-def vocalisations(segments: Sequence[Segment], overlap_turns: Sequence[Turn]) -> list[Segment]:
-    """Listener speech heard in an overlap but not recognised: a short overlapping turn (at
-    most :data:`VOCALISATION_MAX_S`) that holds no word of its speaker becomes a tag-only
-    utterance (``<VOCALISATION/>``), so that the metrics see the overlap without inventing words.
-    """
-    out = []
-    for turn in overlap_turns:
-        if turn.duration > VOCALISATION_MAX_S:
-            continue
-        heard = any(seg.speaker == turn.speaker and seg.start < turn.end and seg.end > turn.start
-                    for seg in segments)
-        if not heard:
-            out.append(Segment(turn.speaker, round(turn.start, 3), round(turn.end, 3),
-                               "<VOCALISATION/>"))
-    return out
-
-
-def _acknowledgement() -> Callable[[str], bool]:
-    """Whether one recognised word is an acknowledgement token ("yeah", "mm-hm", "okay"): the
-    rules' backchannel tokens that can stand alone."""
-    from consult_audio.rules import default_rules
-
-    rules = default_rules()
-    tokens = rules.words("backchannel", "tokens") - rules.words("backchannel", "not_alone")
-
-    def check(text: str) -> bool:
-        word = re.sub(r"[^\w'-]", "", text.lower())
-        return bool(word) and word in tokens
-
-    return check
 
 
 def _offset(advance: Callable[[float], None], before: float) -> Callable[[float], None]:
@@ -356,12 +349,12 @@ def _settings(options: AudioOptions) -> dict[str, Any]:
 def _make_diariser(name: str, options: AudioOptions) -> Diariser:
     device = options.device
     if name == "embedded":
-        from consult_audio.audio.diarise import EmbeddedDiariser
+        from consult_audio.audio.embedded import EmbeddedDiariser
 
-        return EmbeddedDiariser(device="cpu" if device == "auto" else device,
+        return EmbeddedDiariser(device=choose_device(device, auto_gpu=False),
                                 threads=options.transcribe.threads)
     if name == "channels":
-        from consult_audio.audio.diarise import ChannelDiariser
+        from consult_audio.audio.channels import ChannelDiariser
 
         return ChannelDiariser()
     if name == "pyannote":
@@ -371,4 +364,4 @@ def _make_diariser(name: str, options: AudioOptions) -> Diariser:
     raise ConsultAudioError(f"unknown diariser {name!r}")
 
 
-__all__ = ["AudioOptions", "AudioPipeline", "Progress", "Turn"]
+__all__ = ["AudioOptions", "AudioPipeline", "AudioRun", "AudioSummary", "Progress", "Turn"]

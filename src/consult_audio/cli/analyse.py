@@ -32,7 +32,7 @@ from consult_audio.model import AnalysisResult, Consultation, Role
 from consult_audio.output import OUTPUT_SUFFIXES, require_safe_id, write_outputs
 from consult_audio.readers import TRANSCRIPT_SUFFIXES
 from consult_audio.reports import load_analysis, render_outputs
-from consult_audio.rules import load_rules
+from consult_audio.rules import Rules, load_rules
 from consult_audio.run import AUDIO, TRANSCRIPT, AnalysisRequest, RecordingReader, run_consultation
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def analyse_command(
         roles=roles, settings={**settings, "redacted": True} if redact else settings,
         metadata=meta, redact=redact)
     try:
-        result = run_consultation(request, rules=rules, recording=_recording(ui, speech),
+        result = run_consultation(request, rules=rules, recording=_recording(ui, speech, rules),
                                   steps=ui.step)
     except UnknownSpeakerError as err:
         raise click.BadParameter(
@@ -193,14 +193,15 @@ def analyse_command(
     ui.summary(result, written)
 
 
-def _recording(ui: Ui, speech: Mapping[str, Any]) -> RecordingReader:
-    """Reads a recording with the speech options given, showing each stage's progress."""
+def _recording(ui: Ui, speech: Mapping[str, Any], rules: Rules | None) -> RecordingReader:
+    """Reads a recording with the speech options given and the rules in use (``None``: the
+    packaged ones), showing each stage's progress."""
 
     def read(path: Path, *, consultation_id: str | None, roles: Mapping[str, Role],
              language: str | None) -> tuple[Consultation, Mapping[str, Any]]:
         # The language, when given, is among the speech options.
         return read_recording(path, params=speech, consultation_id=consultation_id,
-                              roles=roles, console=None if ui.quiet else ui.err)
+                              roles=roles, console=None if ui.quiet else ui.err, rules=rules)
 
     return read
 

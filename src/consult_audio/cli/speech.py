@@ -23,6 +23,7 @@ from rich.table import Table
 from consult_audio.audio.transcribe import DEFAULT_BEAM_SIZE
 from consult_audio.cli.verbosity import Group
 from consult_audio.model import Consultation, Role
+from consult_audio.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -143,21 +144,24 @@ class StageProgress:
 
 def read_recording(
     path: Path, *, params: Mapping[str, Any], consultation_id: str | None,
-    roles: Mapping[str, Role], console: Console | None,
+    roles: Mapping[str, Role], console: Console | None, rules: Rules | None = None,
 ) -> tuple[Consultation, dict[str, Any]]:
-    """The consultation in a recording, and the provenance of the models that made it."""
+    """The consultation in a recording, and the provenance of the models that made it.
+
+    ``rules`` are the rules the analysis uses (``None``: the packaged ones); the pipeline reads
+    its acknowledgement words from them.
+    """
     from consult_audio.audio.pipeline import AudioPipeline
 
     options = audio_options_from(params)
     if console is None:
-        pipeline = AudioPipeline(options)
-        consultation = pipeline.consultation(path, consultation_id=consultation_id, roles=roles)
+        run = AudioPipeline(options, rules=rules).run(path, consultation_id=consultation_id,
+                                                      roles=roles)
     else:
         with StageProgress(console) as progress:
-            pipeline = AudioPipeline(options, progress=progress)
-            consultation = pipeline.consultation(path, consultation_id=consultation_id,
-                                                 roles=roles)
-    return consultation, pipeline.provenance()
+            pipeline = AudioPipeline(options, rules=rules, progress=progress)
+            run = pipeline.run(path, consultation_id=consultation_id, roles=roles)
+    return run.consultation, run.provenance()
 
 
 # --- consult-audio models ------------------------------------------------------------------------
