@@ -811,7 +811,7 @@ def compare_osce(audio_result: Any, text_result: Any, reference: OsceReference,
 
     def first_turn(result: Any, spans: Callable[[Any], frozenset[int]]) -> int | None:
         for e in sorted((e for e in result.events if e.type == "psychosocial"),
-                        key=lambda e: e.start_s):
+                        key=lambda e: e.start):
             found = spans(e)
             if found:
                 return min(reference.line_of[t] for t in found)
