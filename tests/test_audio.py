@@ -491,12 +491,16 @@ def test_openai_whisper_checkpoint_built_from_the_same_weights(
     monkeypatch.setenv("CONSULT_AUDIO_MODELS", str(tmp_path))
     models.pull("whisper-base-openai")
     assert models.state("whisper-base-openai").state == "ready"
+    import torch
+
+    threads = torch.get_num_threads()
     transcriber = OpenAIWhisperTranscriber(TranscribeOptions(
-        engine="openai-whisper", language="en", beam_size=1, threads=2))
+        engine="openai-whisper", language="en", beam_size=1, threads=1))
     audio = load_audio(recordings["mono"])
     first = _script(recordings)[0]
     start, end = float(first["start"]), float(first["end"])  # type: ignore[arg-type]
     transcript = transcriber.transcribe(audio.mono(), regions=[(start - 0.3, end + 0.3)])
+    assert torch.get_num_threads() == threads  # threads=1 held only while it decoded
     assert word_error_rate(str(first["text"]), " ".join(w.text for w in transcript.words)) < 0.3
     assert all(first["start"] - 0.5 <= w.start <= w.end <= first["end"] + 0.5
                for w in transcript.words)
