@@ -199,3 +199,24 @@ def test_codebook_documents_every_column() -> None:
     names = [n for n, _ in HEADLINE_COLUMNS] + list(STANDARD_METADATA) + list(EVENT_COLUMNS)
     names += list(EVENT_TYPES)
     assert [n for n in names if f"`{n}`" not in codebook] == []
+
+
+def test_exports_read_analysis_results_without_a_run(tmp_path: Path) -> None:
+    from consult_audio.analysis import analyse
+    from consult_audio.export import export_results
+    from consult_audio.export.tables import EVENT_COLUMNS
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "consultation.vtt"
+    result = analyse(load_consultation([example]))
+    stored = [(result, {"clinician_id": "c1", "site": "north", "id": "x"})]
+    written = export_results(stored, tmp_path, formats=("vtt",), safe_id=is_safe_id)
+    assert [(p.path.name, p.id, p.format) for p in written] == [
+        ("consultations.csv", None, "csv"), ("events.csv", None, "csv"),
+        (f"{result.consultation.id}.vtt", result.consultation.id, "vtt")]
+    (row,) = read_csv(tmp_path / "consultations.csv")
+    assert list(row)[-3:] == ["language", "site", "meta_id"]  # standard metadata, then the rest
+    assert (row["id"], row["meta_id"], row["clinician_id"]) == (result.consultation.id, "x", "c1")
+    assert row["questions_open"] == str(result.metrics.questions.open)
+    events = read_csv(tmp_path / "events.csv")
+    assert len(events) == len(result.events) and list(events[0]) == list(EVENT_COLUMNS)
+    assert [e["type"] for e in events] == [e.type for e in result.events]
