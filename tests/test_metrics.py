@@ -468,6 +468,12 @@ def test_summary_by_the_manual(text: str, summary: bool) -> None:
     ("You can either take ibuprofen or paracetamol.", True),
     ("Things you can do to help yourself are rest. I'd advise taking a day or two off.", False),
     ("You can take it easy for a day or two.", False),
+    # a history question listing possibilities is not a choice of care
+    ("Have you been sick recently, either with a cold or any tummy symptoms?", False),
+    ("Do you take any other medications, either prescribed or over the counter?", False),
+    # unless it asks the patient to choose
+    ("Would you like to try either the physio or the injection?", True),
+    ("We could either refer you now or wait a few weeks. What do you think about that?", True),
 ])
 def test_options_are_alternatives_within_one_sentence(text: str, offered: bool) -> None:
     c = consult(("pt", 0.0, 20.0, "It hurts when I bend."), ("dr", 20.5, 30.0, text),

@@ -36,7 +36,7 @@ def code_events(c: Consultation, rules: Rules) -> tuple[list[Event], frozenset[i
         *habits.elicitation_events(asked),
         *empathy,
         *habits.find_missed_empathy(c, rules, empathy),
-        *habits.find_by_patterns(c, rules, "options", "options"),
+        *habits.find_options(c, rules),
         *habits.find_by_patterns(c, rules, "risks_benefits", "options", label="risks_benefits"),
         *_preference_events(c, rules, asked),
         *habits.find_by_patterns(c, rules, "summary", "summary", label="summary"),

@@ -103,6 +103,27 @@ def find_by_patterns(c: Consultation, rules: Rules, section: str, kind: str, *,
     return out
 
 
+def find_options(c: Consultation, rules: Rules) -> list[Event]:
+    """Options of care described (OPTION-5): one event per clinician utterance with a sentence
+    naming alternatives (rules section ``options``).
+
+    A question that lists possibilities ("any cold-like symptoms or GI symptoms?", "either
+    prescribed or over the counter?") asks for history, not a choice of care: a question
+    sentence counts only when it also asks the patient's preference (``preference``: "would you
+    like to try physio or the injection?").
+    """
+    ps, preference = rules.patterns("options"), rules.patterns("preference")
+    out = []
+    for i in _role_indices(c, Role.CLINICIAN):
+        for _, _, sentence in sentences(c.utterances[i].text):
+            text = normalise(sentence)
+            m = ps.search(text)
+            if m and (not text.endswith("?") or preference.search(text)):
+                out.append(utterance_event(c, i, "options", m))
+                break
+    return out
+
+
 def find_harmful_language(c: Consultation, rules: Rules) -> list[Event]:
     """Threatening pathoanatomical words said by the clinician, each with a neutral alternative."""
     terms = rules.harmful_terms()

@@ -47,8 +47,9 @@ KNOWN_ERROR: tuple[KnownError, ...] = (
                "present or absent agreed in 3 of 4 held-out interviews",
                "8 of 10 PriMock57 consultations"),
     KnownError("Options offered",
-               "present or absent agreed in 2 of 4 held-out interviews",
-               "7 of 10 PriMock57 consultations; the hand coders count options more widely"),
+               "present or absent agreed in 4 of 4 held-out interviews",
+               "7 of 8 OSCE interviews, 7 of 10 PriMock57 consultations; the hand coders "
+               "count options more widely"),
     KnownError("Talk share", "max difference 1.1e-16 from the transcript's own intervals",
                "exact for a timed transcript; speaker diarisation errors add to it when the "
                "transcript comes from audio"),
