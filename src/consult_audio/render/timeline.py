@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from consult_audio.feedback import clock, quote, unsure_note
 from consult_audio.model import AnalysisResult, Event, Role
 
-__all__ = ["Lane", "Line", "Mark", "Piece", "Segment", "duration_of", "lanes", "legend", "lines",
+__all__ = ["Lane", "Line", "Mark", "Piece", "SpeechBar", "duration_of", "lanes", "legend", "lines",
            "ticks"]
 
 ROLE_ORDER = {str(Role.CLINICIAN): 0, str(Role.PATIENT): 1, str(Role.OTHER): 2}
@@ -56,7 +56,9 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
+class SpeechBar:
+    """One utterance drawn on a speaker's lane (a layout box, not a transcript segment)."""
+
     left: float  # % of the consultation
     width: float  # %
     start_s: float
@@ -67,7 +69,7 @@ class Segment:
 class Lane:
     speaker: str
     role: str
-    segments: tuple[Segment, ...]
+    segments: tuple[SpeechBar, ...]
     marks: tuple[Mark, ...]
     band: tuple[float, float] | None  # the opening statement (left %, width %), patient lane
 
@@ -125,7 +127,7 @@ def lanes(result: AnalysisResult) -> list[Lane]:
     out = []
     for s in speakers:
         segments = tuple(
-            Segment(_pct(u.start, duration), max(_pct(u.end, duration) - _pct(u.start, duration),
+            SpeechBar(_pct(u.start, duration), max(_pct(u.end, duration) - _pct(u.start, duration),
                                                  0.15), u.start, i)
             for i, u in enumerate(c.utterances) if u.speaker == s.label)
         marks = []
