@@ -336,6 +336,17 @@ def test_split_date_redacted() -> None:
     assert out[5] == "I've had a fever for twenty days."
 
 
+def test_name_as_clause_subject_redacted() -> None:
+    out = redacted(visit(
+        ("patient", "Last time I talked to Charlotte, Hank seems to be doing well so."),
+        ("doctor", "OK. This may be tricky, so Mom can help us. And Maddie said it hurts?"),
+        ("patient", "Because apparently, Ibuprofen doesn't help me, and Tinnitus is there."),
+    ))
+    assert out[0] == "Last time I talked to [NAME], [NAME] seems to be doing well so."
+    assert out[1] == "OK. This may be tricky, so Mom can help us. And [NAME] said it hurts?"
+    assert out[2] == "Because apparently, Ibuprofen doesn't help me, and Tinnitus is there."
+
+
 def test_months_and_holidays_in_history_kept() -> None:
     text = "It started in October, got worse around Christmas and since Easter it's constant."
     guesser = GuessingRedactor(places=(), people=False, spans=[

@@ -151,6 +151,15 @@ _VOCATIVE_RE = re.compile(
 _CLAUSE_START_RE = re.compile(
     rf"\b(?i:and|so|but|um|uh|er|erm|now|right|ok|okay|well|then)\s*,?\s+(?P<n>{CAP}),\s+"
     rf"(?P<next>[\w']+)")
+# ... or the subject of a clause inside a sentence, before its verb: "Last time I talked to
+# Charlotte, Hank seems to be doing well", "and Maya says it hurts"
+_SUBJECT_VERBS = ("is|was|has|had|does|did|doesn't|didn't|isn't|wasn't|seems|seemed|says|said|"
+                  "goes|went|gets|got|lives|lived|works|worked|thinks|thought|tells|told|wants|"
+                  "wanted|comes|came|calls|called|looks|looked|feels|felt|keeps|kept|takes|took|"
+                  "knows|knew|will|would|can|could|should|might|must")
+_SUBJECT_RE = re.compile(
+    rf"(?:,|\b(?i:and|but|because|cause|so|when|while|since|if|that|then))\s+(?P<n>{CAP})\s+"
+    rf"(?=(?i:{_SUBJECT_VERBS})\b)")
 _SENTENCE_ADVERBS = word_set("""however otherwise anyway anyways also basically obviously
 unfortunately fortunately luckily hopefully generally normally usually typically honestly
 seriously actually apparently clearly certainly definitely absolutely exactly perfect great lovely
@@ -251,6 +260,9 @@ def _find_names(text: str) -> Iterator[Finding]:
     for m in _VOCATIVE_RE.finditer(text):
         if not is_common_word(m.group("n").split()[0]):
             yield Finding(m.start("n"), m.end("n"), "name", "guess-vocative")
+    for m in _SUBJECT_RE.finditer(text):
+        if not is_common_word(m.group("n")):
+            yield Finding(m.start("n"), m.end("n"), "name", "guess-subject")
     for m in _CLAUSE_START_RE.finditer(text):
         word = m.group("n").lower()
         if (not is_common_word(word) and word not in _SENTENCE_ADVERBS and word not in VALUES
