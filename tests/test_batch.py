@@ -403,27 +403,36 @@ def test_redact_runs_after_the_metrics(cohort: Path, tmp_path: Path,
 
 def test_audio_goes_through_the_pipeline_loaded_once(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult_audio.rules import default_rules
+
     built: list[Any] = []
+    given_rules: list[Any] = []
 
     class AudioOptions:
         pass
 
-    class AudioPipeline:
-        def __init__(self, options: AudioOptions, progress: Any = None) -> None:
-            built.append(options)
+    class AudioRun:
+        def __init__(self, consultation: Consultation) -> None:
+            self.consultation = consultation
 
-        def consultation(self, path: Path, *, consultation_id: str,
-                         roles: Mapping[str, Role], language: str | None = None) -> Consultation:
+        def provenance(self) -> dict[str, Any]:
+            return {"models": {"asr": "fake-1"}}
+
+    class AudioPipeline:
+        def __init__(self, options: AudioOptions, *, rules: Any = None,
+                     progress: Any = None) -> None:
+            built.append(options)
+            given_rules.append(rules)
+
+        def run(self, path: Path, *, consultation_id: str,
+                roles: Mapping[str, Role], language: str | None = None) -> AudioRun:
             if path.read_bytes() == b"corrupt":
                 from consult_audio.errors import InputError
                 raise InputError(path, "cannot decode the audio")
             speakers = (Speaker("A", Role.CLINICIAN), Speaker("B", Role.PATIENT))
             utterances = (Utterance("A", 0.0, 2.0, "How can I help you today?"),
                           Utterance("B", 2.5, 9.0, "My back hurts and I'm worried about work."))
-            return Consultation(consultation_id, 10.0, speakers, utterances)
-
-        def provenance(self) -> dict[str, Any]:
-            return {"models": {"asr": "fake-1"}}
+            return AudioRun(Consultation(consultation_id, 10.0, speakers, utterances))
 
     fake = types.ModuleType("consult_audio.audio.pipeline")
     fake.AudioOptions = AudioOptions  # type: ignore[attr-defined]
@@ -437,6 +446,7 @@ def test_audio_goes_through_the_pipeline_loaded_once(tmp_path: Path,
     summary = run(items, tmp_path / "run")
     assert (summary.counts.done, summary.counts.failed) == (3, 1)
     assert len(built) == 1  # models load once per worker
+    assert given_rules == [default_rules()]  # the worker's rules, for the acknowledgement words
     assert "cannot decode" in summary.problems[0].message
     (analysis,) = db_rows(tmp_path / "run", "SELECT analysis FROM consultations WHERE id='a'")[0]
     provenance = json.loads(analysis)["provenance"]
