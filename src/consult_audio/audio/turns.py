@@ -1,5 +1,6 @@
-"""Who speaks when, as the diarisers return it: :class:`Turn`, :class:`Diarisation` and the
-:class:`Diariser` interface, with the timeline operations every diariser shares.
+"""Who speaks when, as the diarisers return it: :class:`Turn` (the model's speaker turn),
+:class:`Diarisation` and the :class:`Diariser` interface, with the timeline operations every
+diariser shares.
 
 A diarisation keeps two views (as pyannote does): ``turns``, where speakers may overlap (for the
 overlap and interruption metrics), and ``exclusive``, with one speaker at a time (for giving each
@@ -15,24 +16,12 @@ from typing import Any, Protocol
 from consult_audio.audio.decode import Audio
 from consult_audio.audio.voices import VoiceEstimate
 from consult_audio.errors import InputError
+from consult_audio.model import Turn
 
 __all__ = ["Diarisation", "Diariser", "Turn", "exclusive_turns", "merge_adjacent",
            "require_speech"]
 
 MIN_SPEECH_S = 1.0  # s; a recording with less speech than this is refused
-
-
-@dataclass(frozen=True, order=True)
-class Turn:
-    """A stretch of speech of one speaker, in seconds."""
-
-    start: float
-    end: float
-    speaker: str
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
 
 
 @dataclass(frozen=True)
