@@ -5,12 +5,19 @@ from __future__ import annotations
 import shutil
 import subprocess
 import wave
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+
+if TYPE_CHECKING:
+    from consult_audio.audio.recognition import Transcript
+    from consult_audio.audio.turns import Diarisation
+    from consult_audio.model import Word
 
 RATE = 16000  # Hz
 ESPEAK_RATE = 22050  # Hz, espeak-ng's output
@@ -139,3 +146,39 @@ def encode(source: Path, target: Path, *, codec: str, video: bool = False) -> Pa
     command += ["-c:a", codec, str(target)]
     subprocess.run(command, check=True)
     return target
+
+
+class LiteralTranscriber:
+    """Gives the same words for any audio: the pipeline's own work is what is tested."""
+
+    name = "literal"
+
+    def __init__(self, words: Sequence[Word]) -> None:
+        self.words = tuple(words)
+
+    def transcribe(self, samples: npt.NDArray[np.float32], *,
+                   regions: Sequence[tuple[float, float]] | None = None,
+                   progress: Callable[[float], None] | None = None,
+                   language: str | None = None) -> Transcript:
+        from consult_audio.audio.recognition import Transcript
+
+        return Transcript(self.words, language or "en", 1.0)
+
+    def provenance(self) -> dict[str, Any]:
+        return {"engine": self.name, "model": {"name": "literal words"}}
+
+
+class LiteralDiariser:
+    """Gives the same diarisation for any audio."""
+
+    name = "embedded"
+
+    def __init__(self, diarisation: Diarisation) -> None:
+        self.diarisation = diarisation
+
+    def diarise(self, audio: Any, *, min_speakers: int, max_speakers: int,
+                progress: Callable[[float], None] | None = None) -> Diarisation:
+        return self.diarisation
+
+    def provenance(self) -> dict[str, Any]:
+        return {"diariser": "literal", "models": [{"name": "literal turns"}]}

@@ -14,15 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
-from audio_support import RATE, needs_espeak, speak, write_wav
+from audio_support import (
+    RATE,
+    LiteralDiariser,
+    LiteralTranscriber,
+    needs_espeak,
+    speak,
+    write_wav,
+)
 from click.testing import CliRunner
 
 from consult_audio.audio.assemble import acknowledgement_check, speaker_segments
 from consult_audio.audio.device import choose_device, torch_threads
 from consult_audio.audio.pipeline import AudioOptions, AudioPipeline
-from consult_audio.audio.recognition import Transcript
 from consult_audio.audio.turns import Diarisation, Turn
 from consult_audio.audio.vad import DECODING, TURNS
 from consult_audio.audio.voices import VoiceEstimate
@@ -206,40 +211,6 @@ def test_acknowledgement_words_come_from_the_rules_given(tmp_path: Path) -> None
                             ("B", "Tell me more."), ("B", "<VOCALISATION/>")]
     aye = moved[1]
     assert (aye.start, aye.end) == (2.0, 2.5)  # widened to the overlap it was heard in
-
-
-class LiteralTranscriber:
-    """Gives the same words for any audio: the pipeline's own work is what is tested."""
-
-    name = "literal"
-
-    def __init__(self, words: Sequence[Word]) -> None:
-        self.words = tuple(words)
-
-    def transcribe(self, samples: npt.NDArray[np.float32], *,
-                   regions: Sequence[tuple[float, float]] | None = None,
-                   progress: Callable[[float], None] | None = None,
-                   language: str | None = None) -> Transcript:
-        return Transcript(self.words, language or "en", 1.0)
-
-    def provenance(self) -> dict[str, Any]:
-        return {"engine": self.name, "model": {"name": "literal words"}}
-
-
-class LiteralDiariser:
-    """Gives the same diarisation for any audio."""
-
-    name = "embedded"
-
-    def __init__(self, diarisation: Diarisation) -> None:
-        self.diarisation = diarisation
-
-    def diarise(self, audio: Any, *, min_speakers: int, max_speakers: int,
-                progress: Callable[[float], None] | None = None) -> Diarisation:
-        return self.diarisation
-
-    def provenance(self) -> dict[str, Any]:
-        return {"diariser": "literal", "models": [{"name": "literal turns"}]}
 
 
 def literal_pipeline(rules: Rules | None = None,

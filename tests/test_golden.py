@@ -6,6 +6,11 @@ tags, speech that overlaps) written here from literal intervals. For each one th
 ``analyse`` for every format and keeps the summary it prints, re-renders the saved analysis with
 ``report``, then makes a cohort report of both, and runs ``batch`` and ``export`` over the two.
 
+A third, a recording (a WAV file), goes through ``analyse`` and ``report``: the real audio
+pipeline (decoding, words to speakers, acknowledgement words, utterances, roles, provenance)
+with a recogniser and a diariser that give the words and turns of the same PriMock57-like
+consultation for any audio, so that no model's arithmetic can move a byte.
+
 Only what legitimately varies from run to run is replaced before comparing: the time of the
 analysis and how long it took, the versions of consult-audio and Python, the batch key (it holds
 the version), and the temporary folder. The rules are a copy kept beside the golden files, so an
@@ -23,6 +28,8 @@ When a change is meant to change the outputs, write the golden files again and r
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import os
 import re
@@ -31,7 +38,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from audio_support import RATE, LiteralDiariser, LiteralTranscriber, write_wav
 from click.testing import CliRunner, Result
 
 from consult_audio.cli import main
@@ -106,6 +115,35 @@ def inputs(tmp_path: Path, textgrid_text: TextGridBuilder) -> dict[str, list[Pat
         path.write_text(textgrid_text({"Speaker": spans}, XMAX), encoding="utf-8")
         pair.append(path)
     return {"consultation": [example], PRIMOCK_ID: pair}
+
+
+RECORDING_ID = "recording"
+
+
+def recording_pipeline(pipeline_class: Any, options: Any, **kwargs: Any) -> Any:
+    """The real :class:`AudioPipeline` (``pipeline_class``) with the literal words and turns of
+    DOCTOR and PATIENT (each utterance's words spread evenly over its interval; SPEAKER_00 the
+    doctor)."""
+    from consult_audio.audio.turns import Diarisation, Turn, exclusive_turns
+    from consult_audio.audio.voices import VoiceEstimate
+    from consult_audio.model import Word
+
+    words, turns = [], []
+    for speaker, spans in (("SPEAKER_00", DOCTOR), ("SPEAKER_01", PATIENT)):
+        for start, end, text in spans:
+            said = re.sub(r"<[^>]*>", " ", text).split()
+            step = (end - start) / len(said)
+            words += [Word(w, round(start + i * step, 3), round(start + (i + 0.9) * step, 3),
+                           0.4 if w == "shake" else 0.95)
+                      for i, w in enumerate(said)]
+            turns.append(Turn(start, end, speaker))
+    words.sort(key=lambda w: w.start)
+    turns.sort()
+    diarisation = Diarisation(tuple(turns), tuple(exclusive_turns(turns)), "embedded",
+                              voices=VoiceEstimate(2, 0.9, False, 2))
+    return pipeline_class(options, rules=kwargs.get("rules"),
+                          transcriber=LiteralTranscriber(words),
+                          diarisers={"embedded": LiteralDiariser(diarisation)})
 
 
 def read(path: Path) -> str:
@@ -211,17 +249,74 @@ def _batch(tmp_path: Path, inputs: Mapping[str, Sequence[Path]], rules: Path,
         yield f"batch/{name}", norm.text(read(path))
 
 
-def test_outputs_match_the_golden_files(tmp_path: Path, inputs: dict[str, list[Path]],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    produced = dict(outputs(tmp_path, inputs))
+def stage_times(text: str, placeholder: str = "<STAGE_S>", *, count: int = 3) -> str:
+    """``text`` with how long each audio stage took (provenance ``timings_s``: JSON, or the
+    reports' provenance lines) replaced."""
+    found = [text[max(0, m.start() - 60):m.end()] for m in re.finditer(
+        r'"?(?:decode|diarise|transcribe)"?: [0-9][0-9.e-]*', text)]
+    text, n = re.subn(r'("?(?:decode|diarise|transcribe)"?: )[0-9][0-9.e-]*',
+                      lambda m: m[1] + placeholder, text)
+    assert n == count, found
+    return text
+
+
+def recording_outputs(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(golden file name, normalised text) of ``analyse`` and ``report`` on the recording."""
+    shutil.copyfile(RULES, tmp_path / "rules.json")
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    write_wav(folder / f"{RECORDING_ID}.wav", [np.zeros(int(XMAX * RATE), dtype=np.float32)])
+    wav, out = Path("in") / f"{RECORDING_ID}.wav", Path("analyses") / RECORDING_ID
+    norm = Normaliser(tmp_path)
+    printed = run("analyse", wav, "--rules", "rules.json", "--output-dir", out,
+                  "--format", ",".join(FORMATS), "--overlaps", "off", "--language", "en",
+                  "--meta", "clinician_id=C03")
+    yield f"{RECORDING_ID}/analysis.json", norm.json(
+        stage_times(read(out / f"{RECORDING_ID}{SUFFIXES['json']}"), '"<STAGE_S>"'))
+    for fmt in FORMATS[1:]:
+        yield (f"{RECORDING_ID}/analyse{SUFFIXES[fmt]}",
+               norm.text(stage_times(read(out / f"{RECORDING_ID}{SUFFIXES[fmt]}"),
+                                     count=0 if fmt == "csv" else 3)))
+    yield f"{RECORDING_ID}/analyse.stdout.txt", norm.text(printed.stdout)
+    again = Path("reports") / RECORDING_ID
+    printed = run("report", out / f"{RECORDING_ID}{SUFFIXES['json']}", "--output-dir", again,
+                  "--format", "md,csv,html")
+    for fmt in ("md", "csv", "html"):
+        assert read(again / f"{RECORDING_ID}{SUFFIXES[fmt]}") == read(
+            out / f"{RECORDING_ID}{SUFFIXES[fmt]}"), f"report --format {fmt} differs"
+    yield f"{RECORDING_ID}/report.stdout.txt", norm.text(printed.stdout)
+
+
+def check_golden(produced: Mapping[str, str], folders: Sequence[str]) -> None:
+    """``produced`` equals the golden files in the golden ``folders`` (after writing them, with
+    CONSULT_AUDIO_UPDATE_GOLDEN=1)."""
     if UPDATE:
         for name, text in produced.items():
             path = GOLDEN / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="")
     expected = sorted(p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*")
-                      if p.is_file() and p != RULES)
+                      if p.is_file() and p != RULES
+                      and p.relative_to(GOLDEN).parts[0] in folders)
     assert sorted(produced) == expected, "outputs made and golden files differ in names"
     for name, text in produced.items():
         assert text == read(GOLDEN / name), f"{name} differs from tests/data/golden/{name}"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("av") is None, reason="PyAV is not installed")
+def test_recording_outputs_match_the_golden_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from consult_audio.audio import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "AudioPipeline",
+                        functools.partial(recording_pipeline, pipeline_module.AudioPipeline))
+    monkeypatch.chdir(tmp_path)
+    check_golden(dict(recording_outputs(tmp_path)), [RECORDING_ID])
+
+
+def test_outputs_match_the_golden_files(tmp_path: Path, inputs: dict[str, list[Path]],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    produced = dict(outputs(tmp_path, inputs))
+    others = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir() and p.name != RECORDING_ID)
+    check_golden(produced, others)
