@@ -134,7 +134,7 @@ def recording_pipeline(pipeline_class: Any, options: Any, **kwargs: Any) -> Any:
             said = re.sub(r"<[^>]*>", " ", text).split()
             step = (end - start) / len(said)
             words += [Word(w, round(start + i * step, 3), round(start + (i + 0.9) * step, 3),
-                           0.4 if w == "shake" else 0.95)
+                           0.4 if w == "worried" else 0.95)
                       for i, w in enumerate(said)]
             turns.append(Turn(start, end, speaker))
     words.sort(key=lambda w: w.start)
