@@ -60,7 +60,10 @@ KNOWN_ERROR_SCOPE = (
     "musculoskeletal), hand-made transcripts; figures marked held out come from interviews the "
     "rules were not developed on. Expect lower agreement in other settings, and when the "
     "transcript and speakers come from automatic speech recognition and diarisation, whose own "
-    "errors are not included in these figures: analysed from speech renderings of the same "
-    "consultations (Whisper base, word error rate 0.257), questions were found with recall "
-    "0.662 and precision 0.887, and the first psychosocial content within 20 s of the hand "
-    "coding in 6 of 10.")
+    "errors are not included in these figures. On 4 real recorded OSCE interviews (38 minutes "
+    "of human voices, scored against their hand-corrected transcripts), Whisper base had a word "
+    "error rate of 0.146 (0.161 counting each word's speaker), the clinician's questions were "
+    "found with recall 0.911 and precision 0.935, coded open or closed as from the transcript "
+    "with kappa 0.965, and the first psychosocial turn fell within 2 turns of the transcript's "
+    "in 3 of 4; synthetic speech renderings of the PriMock57 consultations, a harder stress "
+    "test (word error rate 0.257), gave question recall 0.662 and precision 0.887.")
