@@ -60,6 +60,10 @@ def speech_options(f: F) -> F:
                      help="Text the recogniser reads as if said before the recording: names "
                           "and terms to spell (drugs, the clinic). It steers the whole "
                           "transcript; see docs/validation.md before using it for style."),
+        click.option("--refill-gaps/--no-refill-gaps", default=False, show_default=True,
+                     help="Decode again stretches of speech the recogniser skipped (helps on "
+                          "synthetic speech; on real recordings it found nothing and cost 20% "
+                          "of the transcription time: docs/validation.md)."),
         click.option("--diariser", type=click.Choice(DIARISERS), default="auto",
                      show_default=True,
                      help="Who-spoke-when: auto picks channels for a dual-channel recording "
@@ -104,7 +108,8 @@ def audio_options_from(params: Mapping[str, Any]) -> Any:
         beam_size=params["beam_size"],
         temperature=(0.0,) if params["temperature"] == "0" else FALLBACK_TEMPERATURES,
         device=params["device"], threads=params["threads"],
-        initial_prompt=params.get("initial_prompt") or None)
+        initial_prompt=params.get("initial_prompt") or None,
+        refill_gaps=bool(params.get("refill_gaps", False)))
     return AudioOptions(transcribe=transcribe, diariser=params["diariser"],
                         pyannote_model=params["pyannote_model"], min_speakers=low,
                         max_speakers=high, device=params["device"],
