@@ -20,9 +20,9 @@ def test_readme_speed_is_the_real_time_factor_measured() -> None:
     factor, files, per_file = quoted.groups()
     assert f"{factor}x over the {files} renderings ({per_file}x per file)" in validation
     # The renderings are synthetic voices: the README gives real speech's figure too.
-    real = re.search(r"real recorded speech \(the four OSCE recordings, ([\d.]+) minutes of human "
-                     r"voices\) the pipeline ran at (\d+\.\d+)x real time .*?\((\d+\.\d+-\d+\.\d+)x "
-                     r"per file", readme)
+    real = re.search(r"real recorded speech \(the four OSCE recordings, ([\d.]+) minutes of "
+                     r"human voices\) the pipeline ran at (\d+\.\d+)x real time "
+                     r".*?\((\d+\.\d+-\d+\.\d+)x per file", readme)
     assert real is not None and "synthetic (espeak-ng) renderings" in readme
     minutes, factor, per_file = real.groups()
     assert f"**{factor}x** ({per_file}x per file)" in validation
