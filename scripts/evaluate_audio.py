@@ -59,6 +59,7 @@ from consult_audio.evaluation.scoring import (
     PSYCHOSOCIAL_TURN_TOLERANCE,
     Counts,
     match_questions,
+    one_to_one,
     within,
 )
 from consult_audio.readers.rttm import read_turns, read_uem
@@ -670,15 +671,7 @@ def match_spans(predicted: Sequence[frozenset[int]], reference: Sequence[frozens
                 share = 2 * len(p & r) / (len(p) + len(r))
                 if share >= threshold:
                     candidates.append((-share, i, j))
-    used_i: set[int] = set()
-    used_j: set[int] = set()
-    pairs = []
-    for _, i, j in sorted(candidates):
-        if i not in used_i and j not in used_j:
-            used_i.add(i)
-            used_j.add(j)
-            pairs.append((i, j))
-    return sorted(pairs)
+    return one_to_one((i, j) for _, i, j in sorted(candidates))
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from consult_audio.stats import cohen_kappa, prf
 
 __all__ = ["BOOTSTRAP_SAMPLES", "MATCH_THRESHOLD", "MIN_OVERLAP_S", "PSYCHOSOCIAL_TOLERANCES_S",
            "PSYCHOSOCIAL_TURN_TOLERANCE", "QUESTION_TAGS", "Comparison", "Counts",
-           "bootstrap_interval", "compare", "lenient_counts", "match_questions", "overlap_pairs",
-           "strict_counts", "text_overlap", "tokens", "within"]
+           "bootstrap_interval", "compare", "lenient_counts", "match_questions", "one_to_one",
+           "overlap_pairs", "strict_counts", "text_overlap", "tokens", "within"]
 
 MATCH_THRESHOLD = 0.6  # share of the shorter question's tokens found in the longer one
 MIN_OVERLAP_S = 0.001  # s; shorter overlaps are rounding noise between the two TextGrids
@@ -77,16 +77,20 @@ def match_questions(pred: Sequence[Question], ref: Sequence[Question], *,
             score = text_overlap(p.text, r.text)
             if score >= threshold:
                 candidates.append((-score, -_jaccard(p.text, r.text), i, j))
-    candidates.sort()
-    used_p: set[int] = set()
-    used_r: set[int] = set()
+    return one_to_one((i, j) for *_, i, j in sorted(candidates))
+
+
+def one_to_one(ranked: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairs from candidate pairs ``(i, j)`` given best first: a pair is kept
+    unless its ``i`` or its ``j`` is already paired. Returns the pairs sorted by ``i``."""
+    used_i: set[int] = set()
+    used_j: set[int] = set()
     out = []
-    for _, _, i, j in candidates:
-        if i in used_p or j in used_r:
-            continue
-        used_p.add(i)
-        used_r.add(j)
-        out.append((i, j))
+    for i, j in ranked:
+        if i not in used_i and j not in used_j:
+            used_i.add(i)
+            used_j.add(j)
+            out.append((i, j))
     return sorted(out)
 
 
