@@ -190,6 +190,30 @@ class Normaliser:
         return text
 
 
+def analyse_and_report(cid: str, arguments: Sequence[object], norm: Normaliser,
+                       varying: Callable[[str, str], str] = lambda text, fmt: text,
+                       ) -> Iterator[tuple[str, str]]:
+    """(golden file name, normalised text) of ``analyse`` with ``arguments`` in every format,
+    and of ``report`` on its JSON (whose reports must equal analyse's). ``varying(text, fmt)``
+    replaces what else varies in an output of format ``fmt`` before ``norm`` does."""
+    out = Path("analyses") / cid
+    printed = run("analyse", *arguments, "--output-dir", out, "--format", ",".join(FORMATS))
+    yield f"{cid}/analysis.json", norm.json(varying(read(out / f"{cid}{SUFFIXES['json']}"),
+                                                    "json"))
+    for fmt in FORMATS[1:]:
+        yield (f"{cid}/analyse{SUFFIXES[fmt]}",
+               norm.text(varying(read(out / f"{cid}{SUFFIXES[fmt]}"), fmt)))
+    yield f"{cid}/analyse.stdout.txt", norm.text(printed.stdout)
+    again = Path("reports") / cid
+    printed = run("report", out / f"{cid}{SUFFIXES['json']}", "--output-dir", again,
+                  "--format", "md,csv,html")
+    for fmt in ("md", "csv", "html"):
+        text = read(again / f"{cid}{SUFFIXES[fmt]}")
+        expected = read(out / f"{cid}{SUFFIXES[fmt]}")
+        assert text == expected, f"report --format {fmt} differs from analyse's"
+    yield f"{cid}/report.stdout.txt", norm.text(printed.stdout)
+
+
 def outputs(tmp_path: Path, inputs: Mapping[str, Sequence[Path]]) -> Iterator[tuple[str, str]]:
     """(golden file name, normalised text) of every output, in a fixed order.
 
@@ -203,24 +227,9 @@ def outputs(tmp_path: Path, inputs: Mapping[str, Sequence[Path]]) -> Iterator[tu
     analyses = Path("analyses")
     for cid, absolute in inputs.items():
         files = [p.relative_to(tmp_path) for p in absolute]
-        out = analyses / cid
-        printed = run("analyse", *files, "--rules", rules, "--output-dir", out,
-                      "--format", ",".join(FORMATS), "--meta", "clinician_id=C01",
-                      "--meta", f"date=2026-03-0{1 + list(inputs).index(cid)}")
-        json_text = read(out / f"{cid}{SUFFIXES['json']}")
-        yield f"{cid}/analysis.json", norm.json(json_text)
-        for fmt in FORMATS[1:]:
-            yield (f"{cid}/analyse{SUFFIXES[fmt]}",
-                   norm.text(read(out / f"{cid}{SUFFIXES[fmt]}")))
-        yield f"{cid}/analyse.stdout.txt", norm.text(printed.stdout)
-        again = Path("reports") / cid
-        printed = run("report", out / f"{cid}{SUFFIXES['json']}", "--output-dir", again,
-                      "--format", "md,csv,html")
-        for fmt in ("md", "csv", "html"):
-            text = read(again / f"{cid}{SUFFIXES[fmt]}")
-            expected = read(out / f"{cid}{SUFFIXES[fmt]}")
-            assert text == expected, f"report --format {fmt} differs from analyse's"
-        yield f"{cid}/report.stdout.txt", norm.text(printed.stdout)
+        yield from analyse_and_report(
+            cid, [*files, "--rules", rules, "--meta", "clinician_id=C01",
+                  "--meta", f"date=2026-03-0{1 + list(inputs).index(cid)}"], norm)
     cohort = Path("cohort")
     run("report", "--cohort", analyses, "--output-dir", cohort)
     for name in ("cohort.report.html", "cohort.report.md"):
@@ -249,15 +258,8 @@ def _batch(tmp_path: Path, inputs: Mapping[str, Sequence[Path]], rules: Path,
         yield f"batch/{name}", norm.text(read(path))
 
 
-def stage_times(text: str, placeholder: str = "<STAGE_S>", *, count: int = 3) -> str:
-    """``text`` with how long each audio stage took (provenance ``timings_s``: JSON, or the
-    reports' provenance lines) replaced."""
-    found = [text[max(0, m.start() - 60):m.end()] for m in re.finditer(
-        r'"?(?:decode|diarise|transcribe)"?: [0-9][0-9.e-]*', text)]
-    text, n = re.subn(r'("?(?:decode|diarise|transcribe)"?: )[0-9][0-9.e-]*',
-                      lambda m: m[1] + placeholder, text)
-    assert n == count, found
-    return text
+# How long each audio stage took (provenance ``timings_s``), in the JSON and the reports.
+STAGE_TIME = re.compile(r'("?(?:decode|diarise|transcribe)"?: )[0-9][0-9.e-]*')
 
 
 def recording_outputs(tmp_path: Path) -> Iterator[tuple[str, str]]:
@@ -266,25 +268,21 @@ def recording_outputs(tmp_path: Path) -> Iterator[tuple[str, str]]:
     folder = tmp_path / "in"
     folder.mkdir(exist_ok=True)
     write_wav(folder / f"{RECORDING_ID}.wav", [np.zeros(int(XMAX * RATE), dtype=np.float32)])
-    wav, out = Path("in") / f"{RECORDING_ID}.wav", Path("analyses") / RECORDING_ID
-    norm = Normaliser(tmp_path)
-    printed = run("analyse", wav, "--rules", "rules.json", "--output-dir", out,
-                  "--format", ",".join(FORMATS), "--overlaps", "off", "--language", "en",
-                  "--meta", "clinician_id=C03")
-    yield f"{RECORDING_ID}/analysis.json", norm.json(
-        stage_times(read(out / f"{RECORDING_ID}{SUFFIXES['json']}"), '"<STAGE_S>"'))
-    for fmt in FORMATS[1:]:
-        yield (f"{RECORDING_ID}/analyse{SUFFIXES[fmt]}",
-               norm.text(stage_times(read(out / f"{RECORDING_ID}{SUFFIXES[fmt]}"),
-                                     count=0 if fmt == "csv" else 3)))
-    yield f"{RECORDING_ID}/analyse.stdout.txt", norm.text(printed.stdout)
-    again = Path("reports") / RECORDING_ID
-    printed = run("report", out / f"{RECORDING_ID}{SUFFIXES['json']}", "--output-dir", again,
-                  "--format", "md,csv,html")
-    for fmt in ("md", "csv", "html"):
-        assert read(again / f"{RECORDING_ID}{SUFFIXES[fmt]}") == read(
-            out / f"{RECORDING_ID}{SUFFIXES[fmt]}"), f"report --format {fmt} differs"
-    yield f"{RECORDING_ID}/report.stdout.txt", norm.text(printed.stdout)
+    wav = Path("in") / f"{RECORDING_ID}.wav"
+    yield from analyse_and_report(
+        RECORDING_ID, [wav, "--rules", "rules.json", "--overlaps", "off", "--language", "en",
+                       "--meta", "clinician_id=C03"],
+        Normaliser(tmp_path), recording_times)
+
+
+def recording_times(text: str, fmt: str) -> str:
+    """The three stage times replaced in an output of the recording (the CSV has none)."""
+    if fmt == "csv":
+        return text
+    placeholder = '"<STAGE_S>"' if fmt == "json" else "<STAGE_S>"
+    text, n = STAGE_TIME.subn(lambda m: m[1] + placeholder, text)
+    assert n == 3, f"the {fmt} output of a recording shows the three stage times"
+    return text
 
 
 def check_golden(produced: Mapping[str, str], folders: Sequence[str]) -> None:
